@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# peerbridge top level.  `make` builds the module for every supported
+# installed kernel (or KVER=<uname -r>), the library, pbctl and the tests.
+# `make check` runs every test on both kernels; `make demo` shows a round
+# trip in the VM.  Everything lands in build/.
+
+VERSION		:= 0.1.0
+SOVERSION	:= 1
+B		:= build
+KVERS		?= $(if $(KVER),$(KVER),$(shell scripts/kernels.sh))
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+CFLAGS		?= -O2 -g
+PB_CFLAGS	:= $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		   -Wno-unused-parameter -Iinclude -Ilib -Itools
+CHECK_CFLAGS	= $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
+
+LIB_SRCS	:= lib/libpeerbridge.c lib/pb_util.c
+LIB_PIC_OBJS	:= $(LIB_SRCS:%.c=$(B)/pic/%.o)
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIBSO		:= $(B)/lib/libpeerbridge.so.$(SOVERSION)
+TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o
+VM_SRCS		:= $(wildcard tests/vm/*.c)
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
+
+.PHONY: all lib tools kmod tests check demo clean deps
+all: lib tools kmod tests
+
+deps:
+	@scripts/deps.sh
+
+# --- library -----------------------------------------------------------------
+lib: $(LIBSO) $(B)/lib/libpeerbridge.a $(B)/lib/peerbridge.pc
+
+$(B)/pic/%.o: %.c $(wildcard include/*.h include/uapi/*.h lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/obj/%.o: %.c $(wildcard include/*.h include/uapi/*.h lib/*.h tools/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) -c -o $@ $<
+
+$(LIBSO): $(LIB_PIC_OBJS) lib/libpeerbridge.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libpeerbridge.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libpeerbridge.map -Wl,-z,defs \
+		-o $@ $(LIB_PIC_OBJS)
+	ln -sf libpeerbridge.so.$(SOVERSION) $(B)/lib/libpeerbridge.so
+
+$(B)/lib/libpeerbridge.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/peerbridge.pc: lib/peerbridge.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@PREFIX@|/usr/local|' $< > $@
+
+# --- pbctl -------------------------------------------------------------------
+tools: $(B)/pbctl
+
+$(B)/pbctl: $(B)/obj/tools/pbctl.o $(TOOL_OBJS)
+	$(CC) -o $@ $^
+
+# --- module, once per kernel ---------------------------------------------------
+# kbuild writes objects next to the sources, so each kernel gets a tree of
+# symlinks of its own.
+kmod: $(foreach k,$(KVERS),$(B)/kmod/$(k)/peerbridge.ko)
+
+$(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
+	@test -d /lib/modules/$*/build || \
+		{ echo "no headers for kernel $*: run scripts/deps.sh" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	@for f in kmod/*; do ln -sf ../../../$$f $(dir $@); done
+	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
+
+# --- tests ---------------------------------------------------------------------
+tests: $(B)/tests/unit $(B)/tests/pbvm
+
+# the unit tests run the built pbctl and inspect the built library
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/pbctl $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -DPB_BUILD_DIR='"$(CURDIR)/$(B)"' \
+		-o $@ $(UNIT_SRCS) $(TOOL_OBJS) $(CHECK_LIBS)
+
+$(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(B)/obj/lib/pb_util.o
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
+		-L$(B)/lib -lpeerbridge $(CHECK_LIBS)
+
+# --- the two commands ----------------------------------------------------------
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(B)

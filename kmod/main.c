@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * peerbridge.ko entry: module init/exit, the /dev/peerbridge control node
+ * and its ioctl dispatch.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include <uapi/peerbridge.h>
+
+#include "pb_priv.h"
+
+/*
+ * Copy an ioctl argument in: argsz must cover @minsz (the first published
+ * version of the structure); a tail beyond @ksize must be zero.
+ */
+static int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz,
+			  void __user *uarg)
+{
+	u32 argsz;
+
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < minsz)
+		return -EINVAL;
+	return copy_struct_from_user(karg, ksize, uarg, argsz);
+}
+
+/* Copy a result out: never more than user space said it has room for. */
+static int pb_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
+			   u32 argsz)
+{
+	return copy_to_user(uarg, karg, min_t(size_t, ksize, argsz)) ?
+	       -EFAULT : 0;
+}
+
+static long pb_ioctl_get_info(void __user *uarg)
+{
+	struct peerbridge_info info;
+	u32 argsz;
+	int ret;
+
+	ret = pb_copy_arg_in(&info, sizeof(info),
+			     offsetofend(struct peerbridge_info, reserved),
+			     uarg);
+	if (ret)
+		return ret;
+	if (info.flags || info.reserved)
+		return -EINVAL;
+
+	argsz = info.argsz;
+	info.argsz = sizeof(info);
+	info.abi_major = PEERBRIDGE_ABI_MAJOR;
+	info.abi_minor = PEERBRIDGE_ABI_MINOR;
+	info.caps = PEERBRIDGE_CAP_REGIONS;
+	info.nr_regions = pb_region_count();
+	return pb_copy_arg_out(uarg, &info, sizeof(info), argsz);
+}
+
+static long pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case PEERBRIDGE_GET_INFO:
+		return pb_ioctl_get_info(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations pb_ctl_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = pb_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice pb_ctl_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = PB_NAME,
+	.fops = &pb_ctl_fops,
+	.mode = 0666,
+};
+
+static int __init pb_init(void)
+{
+	int ret;
+
+	ret = pb_mmap_init();
+	if (ret)
+		return ret;
+	ret = pb_region_init();
+	if (ret)
+		goto err_mmap_exit;
+	ret = misc_register(&pb_ctl_dev);
+	if (ret)
+		goto err_region_exit;
+	ret = pb_pci_exporter_init();
+	if (ret)
+		goto err_misc_deregister;
+	return 0;
+
+err_misc_deregister:
+	misc_deregister(&pb_ctl_dev);
+err_region_exit:
+	pb_region_exit();
+err_mmap_exit:
+	pb_mmap_exit();
+	return ret;
+}
+
+static void __exit pb_exit(void)
+{
+	pb_pci_exporter_exit();
+	misc_deregister(&pb_ctl_dev);
+	pb_region_exit();
+	pb_mmap_exit();
+}
+
+module_init(pb_init);
+module_exit(pb_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("peerbridge: peer-to-peer access to PCI BAR memory without struct page");
+MODULE_AUTHOR("The peerbridge authors");

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels peerbridge supports (Debian 6.1 and
+ * 6.12) lives here, and nowhere else.
+ */
+#ifndef _PB_COMPAT_H
+#define _PB_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* vm_flags became write-protected behind vm_flags_set() in 6.3. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void pb_vm_flags_set(struct vm_area_struct *vma,
+				   vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#else
+#define pb_vm_flags_set vm_flags_set
+#endif
+
+/* class->devnode() takes a const device since 6.2. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define pb_devnode_dev_t struct device
+#else
+#define pb_devnode_dev_t const struct device
+#endif
+
+#endif /* _PB_COMPAT_H */

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic PCI exporter: a PCI driver named "peerbridge" with no ID
+ * table, bound to a device only through driver_override.  It exports every
+ * prefetchable memory BAR as a region, and for an NVMe controller the
+ * controller memory buffer instead of the BAR that holds it.  Register
+ * (non-prefetchable) BARs are never exported.
+ */
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "pb_priv.h"
+
+#define PB_MAX_DEV_REGIONS	(PCI_STD_NUM_BARS + 1)
+
+/* NVMe controller registers (NVMe base specification, section 3.1) */
+#define NVME_REG_CAP		0x00
+#define  NVME_CAP_CMBS		(1ULL << 57)
+#define NVME_REG_CMBLOC		0x38
+#define  NVME_CMBLOC_BIR(v)	((v) & 0x7)
+#define  NVME_CMBLOC_OFST(v)	(((v) >> 12) & 0xfffff)
+#define NVME_REG_CMBSZ		0x3c
+#define  NVME_CMBSZ_SZU(v)	(((v) >> 8) & 0xf)
+#define  NVME_CMBSZ_SZ(v)	(((v) >> 12) & 0xfffff)
+#define NVME_REG_CMBMSC		0x50
+#define  NVME_CMBMSC_CRE	(1ULL << 0)
+#define  NVME_CMBMSC_CMSE	(1ULL << 1)
+#define NVME_REG_LEN		0x60
+
+struct pb_pci_dev {
+	struct pb_region *regions[PB_MAX_DEV_REGIONS];
+	unsigned int nr_regions;
+	unsigned long claimed;		/* BARs requested by us, bit per BAR */
+};
+
+struct pb_cmb {
+	int bar;
+	resource_size_t offset;
+	resource_size_t size;
+};
+
+/*
+ * Locate an NVMe controller memory buffer from CMBLOC/CMBSZ.  Controllers
+ * that advertise CAP.CMBS hide those registers until CMBMSC.CRE is set and
+ * want the CMB's bus address in CMBMSC.CBA with CMSE before using it.
+ */
+static int pb_nvme_find_cmb(struct pci_dev *pdev, struct pb_cmb *cmb)
+{
+	u32 cmbloc, cmbsz;
+	void __iomem *regs;
+	u64 cap, unit;
+	int ret;
+
+	cmb->bar = -1;
+	if (!(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, 0) < NVME_REG_LEN)
+		return 0;
+
+	ret = pci_request_region(pdev, 0, PB_NAME);
+	if (ret)
+		return ret;
+	regs = pci_iomap(pdev, 0, NVME_REG_LEN);
+	if (!regs) {
+		ret = -ENOMEM;
+		goto err_release_region;
+	}
+
+	cap = lo_hi_readq(regs + NVME_REG_CAP);
+	if (cap & NVME_CAP_CMBS)
+		lo_hi_writeq(NVME_CMBMSC_CRE, regs + NVME_REG_CMBMSC);
+	cmbsz = readl(regs + NVME_REG_CMBSZ);
+	cmbloc = readl(regs + NVME_REG_CMBLOC);
+	if (!NVME_CMBSZ_SZ(cmbsz))
+		goto out_unmap;
+
+	unit = 1ULL << (12 + 4 * NVME_CMBSZ_SZU(cmbsz));
+	cmb->bar = NVME_CMBLOC_BIR(cmbloc);
+	cmb->offset = unit * NVME_CMBLOC_OFST(cmbloc);
+	cmb->size = unit * NVME_CMBSZ_SZ(cmbsz);
+	if (cmb->bar >= PCI_STD_NUM_BARS ||
+	    !(pci_resource_flags(pdev, cmb->bar) & IORESOURCE_MEM) ||
+	    cmb->offset >= pci_resource_len(pdev, cmb->bar)) {
+		pci_warn(pdev, "CMB at BAR%d+%#llx lies outside the BAR; not exported\n",
+			 cmb->bar, (unsigned long long)cmb->offset);
+		cmb->bar = -1;
+		goto out_unmap;
+	}
+	/* a CMB larger than its BAR is usable up to the end of the BAR */
+	cmb->size = min_t(resource_size_t, cmb->size,
+			  pci_resource_len(pdev, cmb->bar) - cmb->offset);
+
+	if (cap & NVME_CAP_CMBS)
+		lo_hi_writeq(NVME_CMBMSC_CRE | NVME_CMBMSC_CMSE |
+			     (pci_bus_address(pdev, cmb->bar) + cmb->offset),
+			     regs + NVME_REG_CMBMSC);
+out_unmap:
+	pci_iounmap(pdev, regs);
+	ret = 0;
+err_release_region:
+	pci_release_region(pdev, 0);
+	return ret;
+}
+
+static int pb_pci_add_region(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
+			     int bar, resource_size_t offset,
+			     resource_size_t size, const char *kind)
+{
+	struct pb_region *region;
+
+	region = pb_region_create(pdev, bar, offset, size, kind);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
+	pbdev->regions[pbdev->nr_regions++] = region;
+	pci_info(pdev, "exporting BAR%d+%#llx, %llu bytes, as /dev/pbmem/%s\n",
+		 bar, (unsigned long long)offset, (unsigned long long)size,
+		 dev_name(&region->dev));
+	return 0;
+}
+
+static int pb_pci_export_bar(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
+			     int bar, const struct pb_cmb *cmb)
+{
+	char kind[8];
+	int ret;
+
+	ret = pci_request_region(pdev, bar, PB_NAME);
+	if (ret)
+		return ret;
+	__set_bit(bar, &pbdev->claimed);
+
+	if (bar == cmb->bar)
+		return pb_pci_add_region(pdev, pbdev, bar, cmb->offset,
+					 cmb->size, "cmb");
+	snprintf(kind, sizeof(kind), "bar%d", bar);
+	return pb_pci_add_region(pdev, pbdev, bar, 0,
+				 pci_resource_len(pdev, bar), kind);
+}
+
+/* Revokes every mapping: afterwards no PTE points into a claimed BAR. */
+static void pb_pci_unexport(struct pci_dev *pdev, struct pb_pci_dev *pbdev)
+{
+	int bar;
+
+	while (pbdev->nr_regions)
+		pb_region_destroy(pbdev->regions[--pbdev->nr_regions]);
+	for_each_set_bit(bar, &pbdev->claimed, PCI_STD_NUM_BARS)
+		pci_release_region(pdev, bar);
+	pbdev->claimed = 0;
+}
+
+static bool pb_pci_bar_exported(struct pci_dev *pdev, int bar,
+				const struct pb_cmb *cmb)
+{
+	unsigned long flags = pci_resource_flags(pdev, bar);
+
+	if (!pci_resource_len(pdev, bar))
+		return false;
+	if (bar == cmb->bar)
+		return true;
+	return (flags & IORESOURCE_MEM) && (flags & IORESOURCE_PREFETCH);
+}
+
+static int pb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct pb_cmb cmb = { .bar = -1 };
+	struct pb_pci_dev *pbdev;
+	int bar, ret;
+
+	pbdev = kzalloc(sizeof(*pbdev), GFP_KERNEL);
+	if (!pbdev)
+		return -ENOMEM;
+
+	ret = pci_enable_device_mem(pdev);
+	if (ret)
+		goto err_free_pbdev;
+
+	if (pdev->class == PCI_CLASS_STORAGE_EXPRESS) {
+		ret = pb_nvme_find_cmb(pdev, &cmb);
+		if (ret)
+			goto err_disable_device;
+	}
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (!pb_pci_bar_exported(pdev, bar, &cmb))
+			continue;
+		ret = pb_pci_export_bar(pdev, pbdev, bar, &cmb);
+		if (ret)
+			goto err_unexport;
+	}
+	if (!pbdev->nr_regions)
+		pci_info(pdev, "no prefetchable memory BAR or CMB to export\n");
+
+	pci_set_drvdata(pdev, pbdev);
+	return 0;
+
+err_unexport:
+	pb_pci_unexport(pdev, pbdev);
+err_disable_device:
+	pci_disable_device(pdev);
+err_free_pbdev:
+	kfree(pbdev);
+	return ret;
+}
+
+static void pb_pci_remove(struct pci_dev *pdev)
+{
+	struct pb_pci_dev *pbdev = pci_get_drvdata(pdev);
+
+	pb_pci_unexport(pdev, pbdev);
+	pci_disable_device(pdev);
+	kfree(pbdev);
+}
+
+static struct pci_driver pb_pci_driver = {
+	.name = PB_NAME,
+	.id_table = NULL,	/* binds only through driver_override */
+	.probe = pb_pci_probe,
+	.remove = pb_pci_remove,
+};
+
+int pb_pci_exporter_init(void)
+{
+	return pci_register_driver(&pb_pci_driver);
+}
+
+void pb_pci_exporter_exit(void)
+{
+	pci_unregister_driver(&pb_pci_driver);
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The region object: creation over a BAR window, the pbmem class and its
+ * sysfs attributes, revocation and destruction.  See pb_priv.h for the
+ * lifetime and validity rules.
+ */
+#include <linux/idr.h>
+#include <linux/kdev_t.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "pb_compat.h"
+#include "pb_priv.h"
+
+#define PB_MAX_REGIONS 256
+
+static dev_t pb_region_devt;
+static DEFINE_IDA(pb_region_minors);
+static LIST_HEAD(pb_regions);
+static DEFINE_MUTEX(pb_regions_lock);
+
+const char *pb_region_state_name(enum pb_region_state state)
+{
+	switch (state) {
+	case PB_REGION_LIVE:
+		return "live";
+	case PB_REGION_REVOKING:
+		return "revoking";
+	case PB_REGION_REVOKED:
+		return "revoked";
+	}
+	return "unknown";
+}
+
+static ssize_t bar_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_pb_region(dev)->bar);
+}
+static DEVICE_ATTR_RO(bar);
+
+static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)to_pb_region(dev)->offset);
+}
+static DEVICE_ATTR_RO(offset);
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)to_pb_region(dev)->size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  pb_region_state_name(READ_ONCE(to_pb_region(dev)->state)));
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t wc_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_pb_region(dev)->wc);
+}
+static DEVICE_ATTR_RO(wc);
+
+/* The PCI device itself is the class device's "device" link. */
+static struct attribute *pb_region_attrs[] = {
+	&dev_attr_bar.attr,
+	&dev_attr_offset.attr,
+	&dev_attr_size.attr,
+	&dev_attr_state.attr,
+	&dev_attr_wc.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pb_region);
+
+static char *pb_region_devnode(pb_devnode_dev_t *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return kasprintf(GFP_KERNEL, "pbmem/%s", dev_name(dev));
+}
+
+static struct class pb_region_class = {
+	.name = "pbmem",
+	.dev_groups = pb_region_groups,
+	.devnode = pb_region_devnode,
+};
+
+static void pb_region_release(struct device *dev)
+{
+	struct pb_region *region = to_pb_region(dev);
+
+	if (region->inode)
+		iput(region->inode);
+	if (MINOR(dev->devt) || MAJOR(dev->devt))
+		ida_free(&pb_region_minors, MINOR(dev->devt));
+	pci_dev_put(region->pdev);
+	kfree(region);
+}
+
+/**
+ * pb_region_create - make a BAR window mappable as /dev/pbmem/<BDF>-<kind>
+ * @pdev: the device owning the BAR; the caller has claimed the BAR
+ * @bar: BAR index
+ * @offset: start of the window within the BAR, page aligned
+ * @size: window length, page aligned, inside the BAR
+ * @kind: name suffix ("bar2", "cmb")
+ *
+ * Return: the live region, holding one reference for the caller, or an
+ * ERR_PTR.
+ */
+struct pb_region *pb_region_create(struct pci_dev *pdev, int bar,
+				   resource_size_t offset,
+				   resource_size_t size, const char *kind)
+{
+	resource_size_t bar_len = pci_resource_len(pdev, bar);
+	struct pb_region *region;
+	int minor, ret;
+
+	if (!size || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) ||
+	    offset >= bar_len || size > bar_len - offset ||
+	    !PAGE_ALIGNED(pci_resource_start(pdev, bar)))
+		return ERR_PTR(-EINVAL);
+
+	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	if (!region)
+		return ERR_PTR(-ENOMEM);
+
+	init_rwsem(&region->mem_lock);
+	INIT_LIST_HEAD(&region->node);
+	region->pdev = pci_dev_get(pdev);
+	region->bar = bar;
+	region->offset = offset;
+	region->size = size;
+	region->phys = pci_resource_start(pdev, bar) + offset;
+	region->wc = !!(pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH);
+	region->state = PB_REGION_LIVE;
+
+	device_initialize(&region->dev);
+	region->dev.class = &pb_region_class;
+	region->dev.parent = &pdev->dev;
+	region->dev.release = pb_region_release;
+	/* from here on, put_device() frees everything set up above */
+
+	ret = dev_set_name(&region->dev, "%s-%s", pci_name(pdev), kind);
+	if (ret)
+		goto err_put_region;
+
+	region->inode = pb_mmap_alloc_inode();
+	if (IS_ERR(region->inode)) {
+		ret = PTR_ERR(region->inode);
+		region->inode = NULL;
+		goto err_put_region;
+	}
+
+	minor = ida_alloc_max(&pb_region_minors, PB_MAX_REGIONS - 1,
+			      GFP_KERNEL);
+	if (minor < 0) {
+		ret = minor;
+		goto err_put_region;
+	}
+	region->dev.devt = MKDEV(MAJOR(pb_region_devt), minor);
+
+	cdev_init(&region->cdev, &pb_region_fops);
+	region->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&region->cdev, &region->dev);
+	if (ret)
+		goto err_put_region;
+
+	mutex_lock(&pb_regions_lock);
+	list_add_tail(&region->node, &pb_regions);
+	mutex_unlock(&pb_regions_lock);
+	return region;
+
+err_put_region:
+	put_device(&region->dev);
+	return ERR_PTR(ret);
+}
+
+/**
+ * pb_region_revoke - make the region's memory unreachable from user space
+ * @region: the region
+ *
+ * Zaps every CPU mapping of the region in every process; later faults
+ * raise SIGBUS and new mmaps fail with ENODEV.  Idempotent.  When this
+ * returns, no PTE refers to the window.
+ */
+void pb_region_revoke(struct pb_region *region)
+{
+	down_write(&region->mem_lock);
+	if (region->state == PB_REGION_LIVE) {
+		WRITE_ONCE(region->state, PB_REGION_REVOKING);
+		unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
+		WRITE_ONCE(region->state, PB_REGION_REVOKED);
+	}
+	up_write(&region->mem_lock);
+}
+
+/**
+ * pb_region_destroy - revoke a region, remove its node, drop the creator's
+ * reference
+ * @region: the region returned by pb_region_create()
+ *
+ * Open files keep the (revoked) object alive until they are closed.
+ */
+void pb_region_destroy(struct pb_region *region)
+{
+	pb_region_revoke(region);
+	mutex_lock(&pb_regions_lock);
+	list_del_init(&region->node);
+	mutex_unlock(&pb_regions_lock);
+	cdev_device_del(&region->cdev, &region->dev);
+	put_device(&region->dev);
+}
+
+unsigned int pb_region_count(void)
+{
+	struct pb_region *region;
+	unsigned int n = 0;
+
+	mutex_lock(&pb_regions_lock);
+	list_for_each_entry(region, &pb_regions, node)
+		n++;
+	mutex_unlock(&pb_regions_lock);
+	return n;
+}
+
+int pb_region_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&pb_region_devt, 0, PB_MAX_REGIONS, "pbmem");
+	if (ret)
+		return ret;
+	ret = class_register(&pb_region_class);
+	if (ret)
+		goto err_unregister_chrdev;
+	return 0;
+
+err_unregister_chrdev:
+	unregister_chrdev_region(pb_region_devt, PB_MAX_REGIONS);
+	return ret;
+}
+
+void pb_region_exit(void)
+{
+	class_unregister(&pb_region_class);
+	unregister_chrdev_region(pb_region_devt, PB_MAX_REGIONS);
+}

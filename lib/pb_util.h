@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internal helpers shared by libpeerbridge and pbctl (never exported from
+ * the shared library): names, sysfs access, parsing and formatting.
+ * Every int function returns 0, or -1 with errno set.
+ */
+#ifndef PB_UTIL_H
+#define PB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_CTL_NODE		"/dev/peerbridge"
+#define PB_REGION_DIR		"/dev/pbmem"
+#define PB_REGION_NAME_MAX	64
+#define PB_BDF_LEN		13	/* "dddd:bb:dd.f" + NUL */
+
+/* sysfs mount point: $PEERBRIDGE_SYSFS (for tests) or /sys */
+const char *pb_sysfs_root(void);
+
+/* "/dev/pbmem/X" or "X" -> "X"; rejects empty names and path components */
+int pb_region_name(const char *in, char *out, size_t outsz);
+
+/* Read a small sysfs file into buf, without its trailing newline. */
+int pb_read_text(const char *path, char *buf, size_t bufsz);
+int pb_sysfs_region_u64(const char *root, const char *region,
+			const char *attr, uint64_t *val);
+
+/* Strict decimal or 0x-hex unsigned 64-bit number, whole string. */
+int pb_parse_u64(const char *s, uint64_t *val);
+
+/* "dddd:bb:dd.f" or "bb:dd.f" (hex) -> canonical lower-case "dddd:bb:dd.f" */
+int pb_parse_bdf(const char *s, char out[PB_BDF_LEN]);
+
+/* Bytes for people: "64M", "1.5G", "512". */
+void pb_format_size(uint64_t bytes, char *buf, size_t bufsz);
+
+#endif /* PB_UTIL_H */

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pbvm: the VM integration suite.  Prints every test with its verdict
+ * (run with CK_VERBOSE=verbose) and exits nonzero on any failure.
+ */
+#include <stdlib.h>
+
+#include "pbvm.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite_regions());
+	int failed;
+
+	srunner_add_suite(sr, suite_ioctl());
+	srunner_add_suite(sr, suite_mmap());
+	srunner_add_suite(sr, suite_lifecycle());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

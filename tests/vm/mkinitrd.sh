@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the rig's initramfs for one kernel:
+#   mkinitrd.sh <kver> <out.cpio.gz> <build-dir>
+# It holds busybox-static, the guest init, peerbridge.ko for <kver>, the
+# distro modules the suite needs (with their dependencies, decompressed),
+# pbctl, the VM suite and the demo, plus exactly the shared libraries those
+# binaries load.
+set -eu
+
+kver=$1 out=$2 b=$3
+top=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(mktemp -d "${TMPDIR:-/tmp}/pbinitrd.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/bin "$root"/lib/modules "$root"/proc "$root"/sys \
+	"$root"/dev "$root"/tmp "$root"/tests "$root"/etc
+cp /bin/busybox "$root"/bin/busybox
+cp "$top"/tests/vm/init "$root"/init
+chmod +x "$root"/init
+
+# --- modules: ours, then distro ones in dependency order ------------------
+: > "$root"/etc/modules
+# dash has no arrays, but it has local: the recursion needs it
+add_module() {
+	local name src dst dep
+	name=$1
+	grep -qx "$name" "$root"/etc/modules.done 2>/dev/null && return 0
+	for dep in $(modinfo -k "$kver" -F depends "$name" | tr ',' ' '); do
+		add_module "$dep"
+	done
+	src=$(modinfo -k "$kver" -n "$name")
+	dst="$root/lib/modules/$(basename "$src" | sed 's/\.ko\..*$/.ko/')"
+	case $src in
+	*.ko.xz) xz -dc "$src" > "$dst" ;;
+	*.ko.zst) zstd -qdc "$src" > "$dst" ;;
+	*.ko.gz) gzip -dc "$src" > "$dst" ;;
+	*) cp "$src" "$dst" ;;
+	esac
+	echo "$(basename "$dst")" >> "$root"/etc/modules
+	echo "$name" >> "$root"/etc/modules.done
+}
+for m in nvme; do
+	add_module "$m"
+done
+cp "$b/kmod/$kver/peerbridge.ko" "$root"/lib/modules/
+echo peerbridge.ko >> "$root"/etc/modules
+
+# --- binaries and exactly the libraries they need ----------------------------
+cp "$b"/pbctl "$root"/bin/pbctl
+cp "$b"/tests/pbvm "$root"/tests/pbvm
+cp "$top"/tests/vm/demo.sh "$root"/tests/demo.sh
+mkdir -p "$root"/usr/lib
+cp -P "$b"/lib/libpeerbridge.so* "$root"/usr/lib/
+for bin in "$root"/bin/pbctl "$root"/tests/pbvm; do
+	LD_LIBRARY_PATH="$b/lib" ldd "$bin" | awk '/=> \// {print $3} /^\t\// {print $1}'
+done | sort -u | while read -r lib; do
+	case $lib in "$b"/*) continue ;; esac
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+# the dynamic loader is found through its canonical path
+[ -e "$root"/lib64/ld-linux-x86-64.so.2 ] || {
+	mkdir -p "$root"/lib64
+	cp -L /lib64/ld-linux-x86-64.so.2 "$root"/lib64/
+}
+echo /usr/lib > "$root"/etc/ld.so.conf
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-guest VM suite: helpers shared by its test files.  It runs as
+ * root inside the rig's VM, with peerbridge.ko loaded and pbctl on PATH.
+ */
+#ifndef PBVM_H
+#define PBVM_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pb_util.h"
+
+#define MiB (1024ULL * 1024)
+
+/* devices of the reference topology, as vendor:device */
+#define ID_IVSHMEM	0x1af4, 0x1110
+#define ID_NVME		0x1b36, 0x0010
+#define ID_VGA		0x1234, 0x1111
+
+/* BDF of the nth (0-based, in bus order) device with these IDs */
+void find_pci(unsigned int vendor, unsigned int device, int nth,
+	      char bdf[PB_BDF_LEN]);
+/* driver bound to a device, "" if none */
+void driver_of(const char *bdf, char *out, size_t outsz);
+/* run pbctl with printf-style arguments; its exit status */
+int pbctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* output of pbctl into buf; its exit status */
+int pbctl_output(char *buf, size_t bufsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void bind_dev(const char *bdf);
+void unbind_dev(const char *bdf);
+
+/* "<bdf>-<kind>" into out */
+void region_name(const char *bdf, const char *kind, char *out, size_t outsz);
+bool region_exists(const char *name);
+uint64_t region_attr(const char *name, const char *attr);
+
+/* a deterministic, non-repeating byte pattern; verify returns the offset of
+ * the first wrong byte or -1
+ */
+void fill_pattern(volatile void *dst, size_t len, uint64_t seed);
+long verify_pattern(const volatile void *src, size_t len, uint64_t seed);
+
+/* touch one byte: 0, or the signal (SIGBUS, SIGSEGV) the access raised */
+int touch_read(const volatile void *addr);
+int touch_write(volatile void *addr);
+
+/* the fixtures every test case uses: ivshmem #0 and nvme bound */
+extern char g_ivshmem[PB_BDF_LEN], g_nvme[PB_BDF_LEN], g_vga[PB_BDF_LEN];
+extern char g_vram[PB_REGION_NAME_MAX], g_cmb[PB_REGION_NAME_MAX];
+void setup_bound(void);
+
+Suite *suite_regions(void);
+Suite *suite_mmap(void);
+Suite *suite_lifecycle(void);
+Suite *suite_ioctl(void);
+
+#endif /* PBVM_H */

@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one kernel in the reference topology and run the guest in a mode:
+#   run.sh <kver> <check|demo|shell> <build-dir>
+# Prints the guest's output (without the dmesg dump), keeps the whole
+# serial log in <build-dir>/vm/<kver>-<mode>.log, and exits nonzero when
+# the guest's own status is nonzero, the guest did not finish within the
+# timeout, or its dmesg shows a kernel splat.
+set -eu
+
+kver=$1 mode=$2 b=$3
+top=$(cd "$(dirname "$0")/../.." && pwd)
+timeout=${PB_VM_TIMEOUT:-600}
+vm=$b/vm
+mkdir -p "$vm"
+initrd=$vm/initrd-$kver.cpio.gz
+log=$vm/$kver-$mode.log
+img=$vm/nvme-$kver.img	# one per kernel: runs may go in parallel
+
+"$top"/tests/vm/mkinitrd.sh "$kver" "$initrd" "$b"
+[ -f "$img" ] || truncate -s 64M "$img"
+
+# Reference topology (CONTRACT.md): root port rp1 -> x3130 switch with
+# ivshmem "VRAM", edu DMA engine, VGA and nvme with a CMB below it; root
+# port rp2 with a second ivshmem, reached only through the host bridge.
+console=ttyS0
+[ "$mode" = shell ] && serial=mon:stdio || serial=stdio
+set +e
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+	-accel tcg -M q35 -cpu max -m 1024 -smp 2 -nographic -no-reboot \
+	-vga none -net none -serial "$serial" -monitor none \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-append "console=$console quiet loglevel=4 panic=-1 oops=panic softlockup_panic=1 pb.mode=$mode" \
+	-object memory-backend-ram,id=hm,size=64M,share=on \
+	-object memory-backend-ram,id=hm2,size=16M,share=on \
+	-drive file="$img",if=none,id=nvm,format=raw \
+	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
+	-device x3130-upstream,id=up1,bus=rp1 \
+	-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=1 \
+	-device xio3130-downstream,id=dn2,bus=up1,chassis=2,slot=2 \
+	-device xio3130-downstream,id=dn3,bus=up1,chassis=2,slot=3 \
+	-device xio3130-downstream,id=dn4,bus=up1,chassis=2,slot=4 \
+	-device ivshmem-plain,memdev=hm,bus=dn1 \
+	-device edu,dma_mask=0xffffffffffffffff,bus=dn2 \
+	-device VGA,bus=dn3 \
+	-device nvme,serial=pb0001,drive=nvm,cmb_size_mb=16,bus=dn4 \
+	-device pcie-root-port,id=rp2,chassis=3,slot=2 \
+	-device ivshmem-plain,memdev=hm2,bus=rp2 \
+	< /dev/null > "$log" 2>&1 &
+qpid=$!
+if [ "$mode" = shell ]; then
+	wait $qpid
+	exit 0
+fi
+# stream the guest's output, minus its dmesg dump, while it runs
+tail -n +1 -f "$log" --pid=$qpid | sed -u '/^PB-DMESG-BEGIN/,/^PB-DMESG-END/d' | tr -d '\r'
+wait $qpid
+qrc=$?
+set -e
+
+status=0
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	echo "PB-RIG: $kver: guest did not finish within ${timeout}s; serial log: $log"
+	status=1
+fi
+grc=$(sed -n 's/^PB-EXIT rc=\([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
+if [ -z "$grc" ]; then
+	echo "PB-RIG: $kver: guest ended without a result (crash or panic?); serial log: $log"
+	echo "PB-RIG: $kver:guest_finished: Failed"
+	exit 1
+elif [ "$grc" != 0 ]; then
+	status=1
+fi
+
+# A splat anywhere in the serial log or the dmesg dump fails the run.
+splat='BUG:|WARNING:|Oops|KASAN|possible circular locking|sleeping function called from invalid context|hung_task|blocked for more than|Call Trace:|general protection fault|kernel BUG'
+if grep -Eq "$splat" "$log"; then
+	echo "PB-RIG: $kver: kernel splat in the guest's dmesg:"
+	grep -En "$splat" "$log" | head -n 20
+	echo "PB-RIG: serial log: $log"
+	echo "PB-RIG: $kver:guest_dmesg_clean: Failed"
+	status=1
+else
+	echo "PB-RIG: $kver:guest_dmesg_clean: Passed"
+fi
+[ $status = 0 ] || echo "PB-RIG: $kver: FAILED (serial log kept: $log)"
+exit $status

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Mapping regions: data round trips and the mmap rules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <peerbridge.h>
+
+#include "pbvm.h"
+
+static struct pb_ctx *ctx;
+
+static void mmap_setup(void)
+{
+	setup_bound();
+	ctx = pb_open();
+	ck_assert_msg(ctx, "pb_open: %s", pb_strerror(errno));
+}
+
+static void mmap_teardown(void)
+{
+	pb_close(ctx);
+}
+
+static int open_region(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s", path);
+	return fd;
+}
+
+/* errno of an mmap of @len bytes at @off of the VRAM region, 0 if it mapped */
+static int try_mmap(size_t len, off_t off, int flags)
+{
+	int fd = open_region(g_vram), err = 0;
+	void *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+	if (p == MAP_FAILED)
+		err = errno;
+	else
+		munmap(p, len);
+	close(fd);
+	return err;
+}
+
+/* write through one mapping, read back through an independent one */
+static void round_trip(const char *region, uint64_t seed)
+{
+	size_t la, lb;
+	void *a = pb_map(ctx, region, &la);
+	void *b = pb_map(ctx, region, &lb);
+
+	ck_assert_msg(a && b, "pb_map %s: %s", region, pb_strerror(errno));
+	ck_assert_ptr_ne(a, b);
+	ck_assert_uint_eq(la, region_attr(region, "size"));
+	ck_assert_uint_eq(la, lb);
+	fill_pattern(a, la, seed);
+	ck_assert_int_eq(verify_pattern(b, lb, seed), -1);
+	ck_assert_int_eq(pb_unmap(a, la), 0);
+	ck_assert_int_eq(pb_unmap(b, lb), 0);
+}
+
+START_TEST(vram_write_reads_back_through_second_mapping)
+{
+	round_trip(g_vram, 0x1001);
+}
+END_TEST
+
+START_TEST(cmb_write_reads_back_through_second_mapping)
+{
+	round_trip(g_cmb, 0x2002);
+}
+END_TEST
+
+START_TEST(vram_write_is_seen_by_another_process)
+{
+	size_t len;
+	void *a = pb_map(ctx, g_vram, &len);
+	pid_t pid;
+	int st;
+
+	ck_assert(a);
+	fill_pattern(a, len, 0x3003);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		/* the child maps the region on its own (mappings are not
+		 * inherited) and checks every byte
+		 */
+		struct pb_ctx *c = pb_open();
+		size_t l;
+		void *b = c ? pb_map(c, g_vram, &l) : NULL;
+
+		_exit(b && l == len && verify_pattern(b, l, 0x3003) == -1 ?
+		      0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	pb_unmap(a, len);
+}
+END_TEST
+
+START_TEST(map_private_is_einval)
+{
+	ck_assert_int_eq(try_mmap(4096, 0, MAP_PRIVATE), EINVAL);
+}
+END_TEST
+
+START_TEST(map_past_region_end_is_einval)
+{
+	ck_assert_int_eq(try_mmap(8192, 64 * MiB - 4096, MAP_SHARED), EINVAL);
+}
+END_TEST
+
+START_TEST(map_at_region_end_is_einval)
+{
+	ck_assert_int_eq(try_mmap(4096, 64 * MiB, MAP_SHARED), EINVAL);
+}
+END_TEST
+
+START_TEST(map_offset_plus_len_overflowing_loff_t_is_einval)
+{
+	/* offset + len overflows a signed 64-bit file offset */
+	ck_assert_int_eq(try_mmap(8192, 0x7ffffffffffff000LL, MAP_SHARED),
+			 EINVAL);
+}
+END_TEST
+
+START_TEST(map_offset_plus_len_wrapping_64_bits_is_eoverflow)
+{
+	/* refused by the core before the driver is asked */
+	ck_assert_int_eq(try_mmap(8192, (off_t)0xfffffffffffff000ULL,
+				  MAP_SHARED), EOVERFLOW);
+}
+END_TEST
+
+START_TEST(map_last_page_exactly_works)
+{
+	ck_assert_int_eq(try_mmap(4096, 64 * MiB - 4096, MAP_SHARED), 0);
+}
+END_TEST
+
+START_TEST(mremap_cannot_grow_a_region_mapping)
+{
+	int fd = open_region(g_vram);
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+
+	ck_assert(p != MAP_FAILED);
+	ck_assert(mremap(p, 4096, 8192, MREMAP_MAYMOVE) == MAP_FAILED);
+	munmap(p, 4096);
+	close(fd);
+}
+END_TEST
+
+START_TEST(pb_map_of_unknown_region_is_enoent)
+{
+	size_t len;
+
+	ck_assert_ptr_null(pb_map(ctx, "0000:7f:00.0-bar2", &len));
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+START_TEST(pb_map_accepts_device_node_path)
+{
+	char path[PATH_MAX];
+	size_t len;
+	void *p;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", g_cmb);
+	p = pb_map(ctx, path, &len);
+	ck_assert(p);
+	ck_assert_uint_eq(len, 16 * MiB);
+	pb_unmap(p, len);
+}
+END_TEST
+
+Suite *suite_mmap(void)
+{
+	Suite *s = suite_create("mmap");
+	TCase *tc = tcase_create("mmap");
+
+	tcase_add_checked_fixture(tc, mmap_setup, mmap_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, vram_write_reads_back_through_second_mapping);
+	tcase_add_test(tc, cmb_write_reads_back_through_second_mapping);
+	tcase_add_test(tc, vram_write_is_seen_by_another_process);
+	tcase_add_test(tc, map_private_is_einval);
+	tcase_add_test(tc, map_past_region_end_is_einval);
+	tcase_add_test(tc, map_at_region_end_is_einval);
+	tcase_add_test(tc, map_offset_plus_len_overflowing_loff_t_is_einval);
+	tcase_add_test(tc, map_offset_plus_len_wrapping_64_bits_is_eoverflow);
+	tcase_add_test(tc, map_last_page_exactly_works);
+	tcase_add_test(tc, mremap_cannot_grow_a_region_mapping);
+	tcase_add_test(tc, pb_map_of_unknown_region_is_enoent);
+	tcase_add_test(tc, pb_map_accepts_device_node_path);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pbctl: inspect and drive peerbridge.
+ *
+ * Exit status: 0 success, 1 runtime error, 2 usage error.
+ * Text output is for people; -j/--json output is the stable interface.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pb_util.h"
+#include "print.h"
+
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+struct cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	int nargs;
+	int (*fn)(struct pr *p, char **argv);
+};
+
+static void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pbctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int sysfs_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(buf, PATH_MAX, "%s/", pb_sysfs_root());
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, PATH_MAX - n, fmt, ap);
+	va_end(ap);
+	if (n >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	err = errno;
+	close(fd);
+	if (n != (ssize_t)len) {
+		errno = n < 0 ? err : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* basename of a sysfs symlink's target into out, "" when there is none */
+static void link_name(const char *path, char *out, size_t outsz)
+{
+	char target[PATH_MAX];
+	ssize_t n;
+
+	out[0] = '\0';
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	snprintf(out, outsz, "%s", basename(target));
+}
+
+static void pci_driver_of(const char *bdf, char *out, size_t outsz)
+{
+	char path[PATH_MAX];
+
+	if (sysfs_path(path, "bus/pci/devices/%s/driver", bdf))
+		out[0] = '\0';
+	else
+		link_name(path, out, outsz);
+}
+
+static int region_filter(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+static int cmd_list(struct pr *p, char **argv)
+{
+	struct dirent **ents;
+	char path[PATH_MAX];
+	int i, n;
+
+	(void)argv;
+	if (sysfs_path(path, "class/pbmem"))
+		return EXIT_RUNTIME;
+	n = scandir(path, &ents, region_filter, alphasort);
+	if (n < 0) {
+		if (errno != ENOENT) {
+			err_msg("cannot read %s: %s", path, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		n = 0;	/* module not loaded: simply no regions */
+		ents = NULL;
+	}
+
+	pr_list_begin(p, "regions");
+	for (i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char dev[PB_BDF_LEN + 8], state[16], node[PATH_MAX];
+		uint64_t bar = 0, offset = 0, size = 0, wc = 0;
+		const char *root = pb_sysfs_root();
+
+		if (pb_sysfs_region_u64(root, name, "bar", &bar) ||
+		    pb_sysfs_region_u64(root, name, "offset", &offset) ||
+		    pb_sysfs_region_u64(root, name, "size", &size) ||
+		    pb_sysfs_region_u64(root, name, "wc", &wc) ||
+		    sysfs_path(path, "class/pbmem/%s/state", name) ||
+		    pb_read_text(path, state, sizeof(state)))
+			continue;	/* vanished while listing */
+		if (sysfs_path(path, "class/pbmem/%s/device", name))
+			continue;
+		link_name(path, dev, sizeof(dev));
+		snprintf(node, sizeof(node), PB_REGION_DIR "/%s", name);
+
+		pr_obj_begin(p, NULL);
+		pr_str(p, "name", "REGION", name);
+		pr_str(p, "device", "DEVICE", dev);
+		pr_u64(p, "bar", "BAR", bar);
+		pr_u64(p, "offset", "OFFSET", offset);
+		pr_size(p, "size", "SIZE", size);
+		pr_str(p, "state", "STATE", state);
+		pr_bool(p, "write_combining", "WC", wc);
+		pr_str(p, "node", "NODE", node);
+		pr_obj_end(p);
+	}
+	pr_list_end(p);
+	if (!n && !p->json)
+		fprintf(p->out, "no regions (bind a device: pbctl bind <BDF>)\n");
+
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return 0;
+}
+
+/* canonical BDF of an existing PCI device, or a message and -1 */
+static int lookup_device(const char *arg, char bdf[PB_BDF_LEN])
+{
+	char path[PATH_MAX];
+
+	if (pb_parse_bdf(arg, bdf)) {
+		err_msg("'%s' is not a PCI address (expected [dddd:]bb:dd.f)",
+			arg);
+		return -EXIT_USAGE;
+	}
+	if (sysfs_path(path, "bus/pci/devices/%s", bdf) ||
+	    access(path, F_OK)) {
+		err_msg("no PCI device %s", bdf);
+		return -EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static void pr_binding(struct pr *p, const char *bdf, const char *driver,
+		       const char *previous)
+{
+	pr_obj_begin(p, "binding");
+	pr_str(p, "device", "device", bdf);
+	pr_str(p, "driver", "driver", *driver ? driver : "none");
+	pr_str(p, "previous_driver", "previous driver",
+	       *previous ? previous : "none");
+	pr_obj_end(p);
+}
+
+static int cmd_bind(struct pr *p, char **argv)
+{
+	char bdf[PB_BDF_LEN], path[PATH_MAX], old[64], now[64];
+	int ret;
+
+	ret = lookup_device(argv[0], bdf);
+	if (ret)
+		return -ret;
+	if (sysfs_path(path, "bus/pci/drivers/peerbridge") ||
+	    access(path, F_OK)) {
+		err_msg("peerbridge.ko is not loaded (modprobe peerbridge)");
+		return EXIT_RUNTIME;
+	}
+
+	pci_driver_of(bdf, old, sizeof(old));
+	if (strcmp(old, "peerbridge")) {
+		if (sysfs_path(path, "bus/pci/devices/%s/driver_override",
+			       bdf) ||
+		    write_text(path, "peerbridge")) {
+			err_msg("%s: cannot set driver_override: %s", bdf,
+				strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		if (*old &&
+		    (sysfs_path(path, "bus/pci/devices/%s/driver/unbind",
+				bdf) || write_text(path, bdf))) {
+			err_msg("%s: cannot unbind %s: %s", bdf, old,
+				strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		/* a failed probe shows as "no driver" below, with a hint */
+		if (sysfs_path(path, "bus/pci/drivers_probe") ||
+		    (write_text(path, bdf) && errno != ENODEV &&
+		     errno != EINVAL && errno != ENXIO)) {
+			err_msg("%s: probe request failed: %s", bdf,
+				strerror(errno));
+			return EXIT_RUNTIME;
+		}
+	}
+	pci_driver_of(bdf, now, sizeof(now));
+	if (strcmp(now, "peerbridge")) {
+		err_msg("%s: peerbridge did not bind (driver now: %s); see dmesg",
+			bdf, *now ? now : "none");
+		return EXIT_RUNTIME;
+	}
+	pr_binding(p, bdf, now, old);
+	return 0;
+}
+
+static int cmd_unbind(struct pr *p, char **argv)
+{
+	char bdf[PB_BDF_LEN], path[PATH_MAX], now[64];
+	int ret;
+
+	ret = lookup_device(argv[0], bdf);
+	if (ret)
+		return -ret;
+	pci_driver_of(bdf, now, sizeof(now));
+	if (strcmp(now, "peerbridge")) {
+		err_msg("%s is not bound to peerbridge (driver: %s)", bdf,
+			*now ? now : "none");
+		return EXIT_RUNTIME;
+	}
+	/* revokes every mapping of the device's regions, then detaches */
+	if (sysfs_path(path, "bus/pci/drivers/peerbridge/unbind") ||
+	    write_text(path, bdf)) {
+		err_msg("%s: unbind failed: %s", bdf, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	/* hand the device back to whichever driver claims it natively */
+	if (sysfs_path(path, "bus/pci/devices/%s/driver_override", bdf) ||
+	    write_text(path, "\n")) {
+		err_msg("%s: cannot clear driver_override: %s", bdf,
+			strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (!sysfs_path(path, "bus/pci/drivers_probe"))
+		(void)write_text(path, bdf);	/* no driver is fine */
+	pci_driver_of(bdf, now, sizeof(now));
+	pr_binding(p, bdf, now, "peerbridge");
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "list", "", "list exported regions", 0, cmd_list },
+	{ "bind", "<BDF>",
+	  "hand a PCI device to peerbridge (driver_override, unbind, probe)",
+	  1, cmd_bind },
+	{ "unbind", "<BDF>",
+	  "revoke a device's regions and hand it back to its own driver",
+	  1, cmd_unbind },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: pbctl [-j|--json] <command> [args]\n\ncommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-6s %-6s %s\n", cmds[i].name, cmds[i].args,
+			cmds[i].help);
+	fprintf(out, "\nexit status: 0 ok, 1 runtime error, 2 usage error\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd *cmd = NULL;
+	bool json = false;
+	struct pr p;
+	size_t i;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[optind], cmds[i].name))
+			cmd = &cmds[i];
+	if (!cmd) {
+		err_msg("unknown command '%s'", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (argc - optind - 1 != cmd->nargs) {
+		err_msg("usage: pbctl %s %s", cmd->name, cmd->args);
+		return EXIT_USAGE;
+	}
+
+	pr_init(&p, stdout, json);
+	ret = cmd->fn(&p, argv + optind + 1);
+	if (ret) {
+		/* commands print only once they succeed */
+		pr_discard(&p);
+		return ret;
+	}
+	pr_finish(&p);
+	return 0;
+}
