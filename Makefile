@@ -84,7 +84,8 @@ tests: $(B)/tests/unit $(B)/tests/pbvm
 $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/pbctl $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -DPB_BUILD_DIR='"$(CURDIR)/$(B)"' \
-		-o $@ $(UNIT_SRCS) $(TOOL_OBJS) $(CHECK_LIBS)
+		-DPB_SRC_DIR='"$(CURDIR)"' -o $@ $(UNIT_SRCS) $(TOOL_OBJS) \
+		-L$(B)/lib -Wl,-rpath,$(CURDIR)/$(B)/lib -lpeerbridge $(CHECK_LIBS)
 
 $(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(B)/obj/lib/pb_util.o
 	@mkdir -p $(dir $@)

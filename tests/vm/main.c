@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pbvm: the VM integration suite.  Prints every test with its verdict
- * (run with CK_VERBOSE=verbose) and exits nonzero on any failure.
+ * (run with CK_VERBOSITY=verbose) and exits nonzero on any failure.
  */
 #include <stdlib.h>
 

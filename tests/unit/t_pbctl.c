@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pbctl as a black box: the built binary run against a fake sysfs tree
+ * ($PEERBRIDGE_SYSFS), checking exit codes and both renderings.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+static char root[] = "/tmp/pbctl-sysfs.XXXXXX";
+
+static void put(const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	ck_assert_msg(f, "create %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void dir(const char *rel)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/%s'", root, rel);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void fake_region(const char *name, const char *bdf, const char *bar,
+			const char *size)
+{
+	char rel[256], target[256], link[512];
+
+	snprintf(rel, sizeof(rel), "class/pbmem/%s", name);
+	dir(rel);
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/bar", name);
+	put(rel, bar);
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/offset", name);
+	put(rel, "0\n");
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/size", name);
+	put(rel, size);
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/state", name);
+	put(rel, "live\n");
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/wc", name);
+	put(rel, "1\n");
+	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
+	snprintf(link, sizeof(link), "%s/class/pbmem/%s/device", root, name);
+	ck_assert_int_eq(symlink(target, link), 0);
+}
+
+static void setup(void)
+{
+	strcpy(root, "/tmp/pbctl-sysfs.XXXXXX");
+	ck_assert(mkdtemp(root));
+	setenv("PEERBRIDGE_SYSFS", root, 1);
+	dir("bus/pci/devices/0000:03:00.0");
+}
+
+static void teardown(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* run pbctl; stdout (and stderr too when @merge) into out; exit status */
+static int run(char *out, size_t outsz, bool merge, const char *args)
+{
+	char cmd[1024];
+	size_t n;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s/pbctl %s %s", PB_BUILD_DIR, args,
+		 merge ? "2>&1" : "2>/dev/null");
+	f = popen(cmd, "r");
+	ck_assert(f);
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	st = pclose(f);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+START_TEST(help_exits_0_and_lists_commands)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "list"));
+	ck_assert_ptr_nonnull(strstr(out, "bind"));
+	ck_assert_ptr_nonnull(strstr(out, "unbind"));
+}
+END_TEST
+
+START_TEST(no_command_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, ""), 2);
+	ck_assert_ptr_nonnull(strstr(out, "usage:"));
+}
+END_TEST
+
+START_TEST(unknown_command_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "frobnicate"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "unknown command 'frobnicate'"));
+}
+END_TEST
+
+START_TEST(unknown_option_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "--bogus list"), 2);
+}
+END_TEST
+
+START_TEST(missing_argument_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "bind"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "pbctl bind <BDF>"));
+}
+END_TEST
+
+START_TEST(malformed_bdf_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "bind 03:00.9"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "not a PCI address"));
+}
+END_TEST
+
+START_TEST(absent_device_is_runtime_exit_1)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "bind 04:00.0"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "no PCI device 0000:04:00.0"));
+}
+END_TEST
+
+START_TEST(bind_without_module_says_to_load_it)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "bind 03:00.0"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "peerbridge.ko is not loaded"));
+}
+END_TEST
+
+START_TEST(unbind_of_unbound_device_is_exit_1)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "unbind 0000:03:00.0"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "not bound to peerbridge"));
+}
+END_TEST
+
+START_TEST(failed_json_command_leaves_stdout_empty)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "-j bind 04:00.0"), 1);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(list_text_shows_regions_sorted_with_human_sizes)
+{
+	char out[4096];
+
+	fake_region("0000:06:00.0-cmb", "0000:06:00.0", "2\n", "16777216\n");
+	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n");
+	ck_assert_int_eq(run(out, sizeof(out), false, "list"), 0);
+	ck_assert_str_eq(out,
+		"REGION             DEVICE        BAR  OFFSET  SIZE  STATE  WC   NODE\n"
+		"0000:03:00.0-bar2  0000:03:00.0  2    0       64M   live   yes  /dev/pbmem/0000:03:00.0-bar2\n"
+		"0000:06:00.0-cmb   0000:06:00.0  2    0       16M   live   yes  /dev/pbmem/0000:06:00.0-cmb\n");
+}
+END_TEST
+
+START_TEST(list_json_carries_exact_bytes)
+{
+	char out[4096];
+
+	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n");
+	ck_assert_int_eq(run(out, sizeof(out), false, "--json list"), 0);
+	ck_assert_str_eq(out,
+		"{\"schema\": 1, \"regions\": [{\"name\": \"0000:03:00.0-bar2\", "
+		"\"device\": \"0000:03:00.0\", \"bar\": 2, \"offset\": 0, "
+		"\"size\": 67108864, \"state\": \"live\", \"write_combining\": true, "
+		"\"node\": \"/dev/pbmem/0000:03:00.0-bar2\"}]}\n");
+}
+END_TEST
+
+START_TEST(list_without_module_reports_no_regions)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "list"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "no regions"));
+	ck_assert_int_eq(run(out, sizeof(out), false, "-j list"), 0);
+	ck_assert_str_eq(out, "{\"schema\": 1, \"regions\": []}\n");
+}
+END_TEST
+
+Suite *suite_pbctl(void)
+{
+	Suite *s = suite_create("pbctl");
+	TCase *tc = tcase_create("pbctl");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, help_exits_0_and_lists_commands);
+	tcase_add_test(tc, no_command_is_usage_exit_2);
+	tcase_add_test(tc, unknown_command_is_usage_exit_2);
+	tcase_add_test(tc, unknown_option_is_usage_exit_2);
+	tcase_add_test(tc, missing_argument_is_usage_exit_2);
+	tcase_add_test(tc, malformed_bdf_is_usage_exit_2);
+	tcase_add_test(tc, absent_device_is_runtime_exit_1);
+	tcase_add_test(tc, bind_without_module_says_to_load_it);
+	tcase_add_test(tc, unbind_of_unbound_device_is_exit_1);
+	tcase_add_test(tc, failed_json_command_leaves_stdout_empty);
+	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
+	tcase_add_test(tc, list_json_carries_exact_bytes);
+	tcase_add_test(tc, list_without_module_reports_no_regions);
+	suite_add_tcase(s, tc);
+	return s;
+}
