@@ -23,7 +23,7 @@ LIB_PIC_OBJS	:= $(LIB_SRCS:%.c=$(B)/pic/%.o)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBSO		:= $(B)/lib/libpeerbridge.so.$(SOVERSION)
 TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o
-VM_SRCS		:= $(wildcard tests/vm/*.c)
+VM_SRCS		:= $(filter-out tests/vm/pbdemo.c,$(wildcard tests/vm/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
 
@@ -78,7 +78,7 @@ $(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
 	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
 
 # --- tests ---------------------------------------------------------------------
-tests: $(B)/tests/unit $(B)/tests/pbvm
+tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo
 
 # the unit tests run the built pbctl and inspect the built library
 $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/pbctl $(LIBSO)
@@ -91,6 +91,10 @@ $(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(B)/obj/lib/pb_ut
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
 		-L$(B)/lib -lpeerbridge $(CHECK_LIBS)
+
+$(B)/tests/pbdemo: tests/vm/pbdemo.c tests/vm/pattern.c tests/vm/pattern.h $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbdemo.c tests/vm/pattern.c -L$(B)/lib -lpeerbridge
 
 # --- the two commands ----------------------------------------------------------
 check:

@@ -1,4 +1,38 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# In-guest part of `make demo` (filled in below).
-echo demo
+# In-guest part of `make demo`: bind the "VRAM" (ivshmem) and the NVMe
+# controller to peerbridge, list the regions, and round-trip a pattern
+# through two independent mappings of each.
+set -e
+
+# first PCI device with this vendor:device
+bdf_of() {
+	for d in /sys/bus/pci/devices/*; do
+		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+vram=$(bdf_of 0x1af4 0x1110)
+nvme=$(bdf_of 0x1b36 0x0010)
+echo
+echo "== ivshmem (VRAM stand-in) at $vram, nvme with a 16 MiB CMB at $nvme (driver: $(basename "$(readlink /sys/bus/pci/devices/$nvme/driver)"))"
+echo "\$ pbctl bind $vram"
+pbctl bind "$vram"
+echo "\$ pbctl bind $nvme"
+pbctl bind "$nvme"
+echo
+echo "\$ pbctl list"
+pbctl list
+echo
+echo "\$ pbdemo $vram-bar2"
+pbdemo "$vram-bar2"
+echo
+echo "\$ pbdemo $nvme-cmb"
+pbdemo "$nvme-cmb"
+echo
+echo "\$ pbctl unbind $nvme    # revokes the CMB mappings, gives the controller back to nvme"
+pbctl unbind "$nvme"

@@ -49,11 +49,11 @@ echo peerbridge.ko >> "$root"/etc/modules
 
 # --- binaries and exactly the libraries they need ----------------------------
 cp "$b"/pbctl "$root"/bin/pbctl
-cp "$b"/tests/pbvm "$root"/tests/pbvm
+cp "$b"/tests/pbvm "$b"/tests/pbdemo "$root"/tests/
 cp "$top"/tests/vm/demo.sh "$root"/tests/demo.sh
 mkdir -p "$root"/usr/lib
 cp -P "$b"/lib/libpeerbridge.so* "$root"/usr/lib/
-for bin in "$root"/bin/pbctl "$root"/tests/pbvm; do
+for bin in "$root"/bin/pbctl "$root"/tests/pbvm "$root"/tests/pbdemo; do
 	LD_LIBRARY_PATH="$b/lib" ldd "$bin" | awk '/=> \// {print $3} /^\t\// {print $1}'
 done | sort -u | while read -r lib; do
 	case $lib in "$b"/*) continue ;; esac

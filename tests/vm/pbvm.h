@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pattern.h"
 #include "pb_util.h"
 
 #define MiB (1024ULL * 1024)
@@ -38,11 +39,6 @@ void region_name(const char *bdf, const char *kind, char *out, size_t outsz);
 bool region_exists(const char *name);
 uint64_t region_attr(const char *name, const char *attr);
 
-/* a deterministic, non-repeating byte pattern; verify returns the offset of
- * the first wrong byte or -1
- */
-void fill_pattern(volatile void *dst, size_t len, uint64_t seed);
-long verify_pattern(const volatile void *src, size_t len, uint64_t seed);
 
 /* touch one byte: 0, or the signal (SIGBUS, SIGSEGV) the access raised */
 int touch_read(const volatile void *addr);
