@@ -27,7 +27,7 @@ VM_SRCS		:= $(filter-out tests/vm/pbdemo.c,$(wildcard tests/vm/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
 
-.PHONY: all lib tools kmod tests check demo clean deps
+.PHONY: all lib tools kmod tests check demo clean deps checkpatch
 all: lib tools kmod tests
 
 deps:
@@ -102,6 +102,12 @@ check:
 
 demo:
 	@scripts/demo.sh
+
+# kernel style; needs linux-source-6.1 unpacked in /usr/src (version
+# differences are confined to pb_compat.h, where they are expected)
+CHECKPATCH	?= /usr/src/linux-source-6.1/scripts/checkpatch.pl
+checkpatch:
+	$(CHECKPATCH) --strict --no-tree --quiet -f $(filter-out kmod/pb_compat.h,$(wildcard kmod/*.c kmod/*.h)) include/uapi/peerbridge.h
 
 clean:
 	rm -rf $(B)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every difference between the kernels peerbridge supports (Debian 6.1 and
- * 6.12) lives here, and nowhere else.
+ * 6.12) lives here, and nowhere else.  checkpatch's LINUX_VERSION_CODE
+ * warnings are expected in this file and only in this file.
  */
 #ifndef _PB_COMPAT_H
 #define _PB_COMPAT_H

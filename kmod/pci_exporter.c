@@ -17,7 +17,7 @@
 
 /* NVMe controller registers (NVMe base specification, section 3.1) */
 #define NVME_REG_CAP		0x00
-#define  NVME_CAP_CMBS		(1ULL << 57)
+#define  NVME_CAP_CMBS		BIT_ULL(57)
 #define NVME_REG_CMBLOC		0x38
 #define  NVME_CMBLOC_BIR(v)	((v) & 0x7)
 #define  NVME_CMBLOC_OFST(v)	(((v) >> 12) & 0xfffff)
@@ -25,8 +25,8 @@
 #define  NVME_CMBSZ_SZU(v)	(((v) >> 8) & 0xf)
 #define  NVME_CMBSZ_SZ(v)	(((v) >> 12) & 0xfffff)
 #define NVME_REG_CMBMSC		0x50
-#define  NVME_CMBMSC_CRE	(1ULL << 0)
-#define  NVME_CMBMSC_CMSE	(1ULL << 1)
+#define  NVME_CMBMSC_CRE	BIT_ULL(0)
+#define  NVME_CMBMSC_CMSE	BIT_ULL(1)
 #define NVME_REG_LEN		0x60
 
 struct pb_pci_dev {
