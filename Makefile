@@ -6,6 +6,8 @@
 # trip in the VM.  Everything lands in build/.
 
 VERSION		:= 0.1.0
+PREFIX		?= /usr/local
+DESTDIR		?=
 SOVERSION	:= 1
 B		:= build
 KVERS		?= $(if $(KVER),$(KVER),$(shell scripts/kernels.sh))
@@ -27,7 +29,7 @@ VM_SRCS		:= $(filter-out tests/vm/pbdemo.c,$(wildcard tests/vm/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
 
-.PHONY: all lib tools kmod tests check demo clean deps checkpatch
+.PHONY: all lib tools kmod tests check demo clean deps checkpatch install
 all: lib tools kmod tests
 
 deps:
@@ -57,7 +59,7 @@ $(B)/lib/libpeerbridge.a: $(LIB_OBJS)
 
 $(B)/lib/peerbridge.pc: lib/peerbridge.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@PREFIX@|/usr/local|' $< > $@
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@PREFIX@|$(PREFIX)|' $< > $@
 
 # --- pbctl -------------------------------------------------------------------
 tools: $(B)/pbctl
@@ -102,6 +104,22 @@ check:
 
 demo:
 	@scripts/demo.sh
+
+# user-space pieces; the module installs with the kernel's own
+# `make -C /lib/modules/<kver>/build M=... modules_install`
+install: lib tools
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/uapi \
+		$(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libpeerbridge.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libpeerbridge.so
+	install -m 644 $(B)/lib/libpeerbridge.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(B)/lib/peerbridge.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 include/peerbridge.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/uapi/peerbridge.h $(DESTDIR)$(PREFIX)/include/uapi/
+	install -m 755 $(B)/pbctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 # kernel style; needs linux-source-6.1 unpacked in /usr/src (version
 # differences are confined to pb_compat.h, where they are expected)
