@@ -19,15 +19,17 @@ PB_CFLAGS	:= $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 		   -Wno-unused-parameter -Iinclude -Ilib -Itools
 CHECK_CFLAGS	= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
+DRM_CFLAGS	= $(shell $(PKG_CONFIG) --cflags libdrm)
 
 LIB_SRCS	:= lib/libpeerbridge.c lib/pb_util.c
 LIB_PIC_OBJS	:= $(LIB_SRCS:%.c=$(B)/pic/%.o)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBSO		:= $(B)/lib/libpeerbridge.so.$(SOVERSION)
-TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o
+TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o $(B)/obj/lib/pb_pattern.o
 VM_SRCS		:= $(filter-out tests/vm/pbdemo.c,$(wildcard tests/vm/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
+TKMOD_SRCS	:= $(wildcard tests/kmod/*.c) tests/kmod/Kbuild
 
 .PHONY: all lib tools kmod tests check demo clean deps checkpatch install
 all: lib tools kmod tests
@@ -64,19 +66,26 @@ $(B)/lib/peerbridge.pc: lib/peerbridge.pc.in Makefile
 # --- pbctl -------------------------------------------------------------------
 tools: $(B)/pbctl
 
-$(B)/pbctl: $(B)/obj/tools/pbctl.o $(TOOL_OBJS)
-	$(CC) -o $@ $^
+$(B)/pbctl: $(B)/obj/tools/pbctl.o $(TOOL_OBJS) $(LIBSO)
+	$(CC) -o $@ $(B)/obj/tools/pbctl.o $(TOOL_OBJS) -L$(B)/lib \
+		-Wl,-rpath,'$$ORIGIN/lib' -lpeerbridge
 
 # --- module, once per kernel ---------------------------------------------------
 # kbuild writes objects next to the sources, so each kernel gets a tree of
 # symlinks of its own.
-kmod: $(foreach k,$(KVERS),$(B)/kmod/$(k)/peerbridge.ko)
+kmod: $(foreach k,$(KVERS),$(B)/kmod/$(k)/peerbridge.ko $(B)/tkmod/$(k)/pb_edu_dma.ko)
 
 $(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
 	@test -d /lib/modules/$*/build || \
 		{ echo "no headers for kernel $*: run scripts/deps.sh" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	@for f in kmod/*; do ln -sf ../../../$$f $(dir $@); done
+	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
+
+# test-only modules (tests/kmod), the same way
+$(B)/tkmod/%/pb_edu_dma.ko: $(TKMOD_SRCS)
+	@mkdir -p $(dir $@)
+	@for f in tests/kmod/*; do ln -sf ../../../$$f $(dir $@); done
 	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
 
 # --- tests ---------------------------------------------------------------------
@@ -89,14 +98,14 @@ $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/pbctl
 		-DPB_SRC_DIR='"$(CURDIR)"' -o $@ $(UNIT_SRCS) $(TOOL_OBJS) \
 		-L$(B)/lib -Wl,-rpath,$(CURDIR)/$(B)/lib -lpeerbridge $(CHECK_LIBS)
 
-$(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(B)/obj/lib/pb_util.o
+$(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(TOOL_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
-		-L$(B)/lib -lpeerbridge $(CHECK_LIBS)
+	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) $(DRM_CFLAGS) -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
+		$(B)/obj/lib/pb_pattern.o -L$(B)/lib -ldrm -lpeerbridge $(CHECK_LIBS)
 
-$(B)/tests/pbdemo: tests/vm/pbdemo.c tests/vm/pattern.c tests/vm/pattern.h $(LIBSO)
+$(B)/tests/pbdemo: tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbdemo.c tests/vm/pattern.c -L$(B)/lib -lpeerbridge
+	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o -L$(B)/lib -lpeerbridge
 
 # --- the two commands ----------------------------------------------------------
 check:

@@ -10,6 +10,7 @@
 #define PEERBRIDGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +28,60 @@ void pb_close(struct pb_ctx *ctx);
  */
 void *pb_map(struct pb_ctx *ctx, const char *region, size_t *len);
 int pb_unmap(void *addr, size_t len);
+
+/*
+ * Export [addr, addr + len) of peer mappings (page aligned) as a dma-buf.
+ * Returns the dma-buf fd, or -1 with errno.
+ */
+#define PB_EXPORT_RDONLY	(1U << 0)	/* importers may only read */
+#define PB_EXPORT_CLOEXEC	(1U << 1)	/* the fd is close-on-exec */
+int pb_export(struct pb_ctx *ctx, void *addr, size_t len, unsigned int flags);
+
+/* What peer memory [addr, addr + len) is. */
+struct pb_range_info {
+	char region[64];	/* e.g. "0000:03:00.0-bar2" */
+	char device[32];	/* PCI device, "dddd:bb:dd.f" */
+	unsigned int bar;
+	uint64_t offset;	/* of addr within the region */
+	uint64_t region_size;
+	uint64_t bar_offset;	/* of the region within the BAR */
+	unsigned int flags;
+#define PB_RANGE_WC		(1U << 0)	/* write-combining mapping */
+#define PB_RANGE_RDONLY		(1U << 1)	/* a covered mapping is read-only */
+};
+int pb_query(struct pb_ctx *ctx, const void *addr, size_t len,
+	     struct pb_range_info *out);
+
+/* One side of a copy: a dma-buf fd and an offset in it, or a user address. */
+enum pb_buf_type {
+	PB_BUF_DMABUF = 1,
+	PB_BUF_VA = 2,
+};
+struct pb_buf {
+	enum pb_buf_type type;
+	int fd;			/* PB_BUF_DMABUF */
+	uint64_t offset;	/* PB_BUF_DMABUF */
+	void *addr;		/* PB_BUF_VA: peer mapping or ordinary memory */
+};
+
+/* What a copy did. */
+struct pb_copy_result {
+	uint64_t copied;	/* bytes known to have arrived, also on failure */
+	uint64_t dst_dma;	/* first DMA address written */
+	uint64_t src_dma;	/* first DMA address read */
+	char channel[32];	/* dmaengine channel, e.g. "dma0chan0" */
+	char engine[32];	/* the channel's device */
+};
+
+/*
+ * Move len bytes from src to dst with a kernel DMA engine (flags: 0).
+ * pb_copy_ex() also reports what happened, on failure too.
+ */
+int pb_copy(struct pb_ctx *ctx, const struct pb_buf *dst,
+	    const struct pb_buf *src, size_t len, unsigned int flags);
+int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
+	       const struct pb_buf *src, size_t len, unsigned int flags,
+	       struct pb_copy_result *result);
 
 /* A message for an errno value as peerbridge calls return it. */
 const char *pb_strerror(int err);

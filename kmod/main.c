@@ -16,8 +16,8 @@
  * Copy an ioctl argument in: argsz must cover @minsz (the first published
  * version of the structure); a tail beyond @ksize must be zero.
  */
-static int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz,
-			  void __user *uarg)
+int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz,
+		   void __user *uarg)
 {
 	u32 argsz;
 
@@ -29,8 +29,8 @@ static int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz,
 }
 
 /* Copy a result out: never more than user space said it has room for. */
-static int pb_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
-			   u32 argsz)
+int pb_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
+		    u32 argsz)
 {
 	return copy_to_user(uarg, karg, min_t(size_t, ksize, argsz)) ?
 	       -EFAULT : 0;
@@ -54,7 +54,8 @@ static long pb_ioctl_get_info(void __user *uarg)
 	info.argsz = sizeof(info);
 	info.abi_major = PEERBRIDGE_ABI_MAJOR;
 	info.abi_minor = PEERBRIDGE_ABI_MINOR;
-	info.caps = PEERBRIDGE_CAP_REGIONS;
+	info.caps = PEERBRIDGE_CAP_REGIONS | PEERBRIDGE_CAP_EXPORT |
+		    PEERBRIDGE_CAP_COPY;
 	info.nr_regions = pb_region_count();
 	return pb_copy_arg_out(uarg, &info, sizeof(info), argsz);
 }
@@ -66,6 +67,12 @@ static long pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case PEERBRIDGE_GET_INFO:
 		return pb_ioctl_get_info(uarg);
+	case PEERBRIDGE_EXPORT:
+		return pb_ioctl_export(uarg);
+	case PEERBRIDGE_QUERY:
+		return pb_ioctl_query(uarg);
+	case PEERBRIDGE_COPY:
+		return pb_ioctl_copy(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -95,9 +102,12 @@ static int __init pb_init(void)
 	ret = pb_region_init();
 	if (ret)
 		goto err_mmap_exit;
-	ret = misc_register(&pb_ctl_dev);
+	ret = pb_vma_callbacks_init();
 	if (ret)
 		goto err_region_exit;
+	ret = misc_register(&pb_ctl_dev);
+	if (ret)
+		goto err_vma_callbacks_exit;
 	ret = pb_pci_exporter_init();
 	if (ret)
 		goto err_misc_deregister;
@@ -105,6 +115,8 @@ static int __init pb_init(void)
 
 err_misc_deregister:
 	misc_deregister(&pb_ctl_dev);
+err_vma_callbacks_exit:
+	pb_vma_callbacks_exit();
 err_region_exit:
 	pb_region_exit();
 err_mmap_exit:
@@ -116,6 +128,7 @@ static void __exit pb_exit(void)
 {
 	pb_pci_exporter_exit();
 	misc_deregister(&pb_ctl_dev);
+	pb_vma_callbacks_exit();
 	pb_region_exit();
 	pb_mmap_exit();
 }

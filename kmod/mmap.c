@@ -68,7 +68,7 @@ static vm_fault_t pb_vm_fault(struct vm_fault *vmf)
  * No .page_mkwrite: there is nothing to track for device memory, and its
  * presence would make GUP treat the VMA as needing dirty tracking.
  */
-static const struct vm_operations_struct pb_vm_ops = {
+const struct vm_operations_struct pb_vm_ops = {
 	.fault = pb_vm_fault,
 #ifdef CONFIG_HAVE_IOREMAP_PROT
 	.access = generic_access_phys,	/* lets gdb and ptrace read it */

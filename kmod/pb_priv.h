@@ -21,9 +21,13 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/dma-direction.h>
 #include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/wait.h>
 
 #define PB_NAME "peerbridge"
 
@@ -46,12 +50,74 @@ struct pb_region {
 	phys_addr_t phys;		/* CPU physical address of the window */
 	bool wc;			/* map write-combining */
 	struct list_head node;		/* on pb_regions, under pb_regions_lock */
+
+	/* DMA access: every live mapping for a device holds a pin */
+	atomic_t pins;
+	wait_queue_head_t pins_wq;	/* woken when pins drops to 0 */
+	struct mutex exports_lock;
+	struct list_head exports;	/* struct pb_export, under exports_lock */
+	atomic_t nr_exports;
+	atomic_t nr_attachments;
 };
+
+/* How an importer reaches a region. */
+enum pb_path {
+	PB_PATH_NONE,		/* refused */
+	PB_PATH_SWITCH,		/* below a common switch: PCI bus address */
+	PB_PATH_HOST_BRIDGE,	/* through the host bridge: dma_map_resource */
+};
+
+/*
+ * One contiguous run of a region mapped for one importer device.  While it
+ * exists the region is pinned: revocation waits for it to be unmapped.
+ */
+struct pb_seg {
+	dma_addr_t addr;
+	u64 len;
+	enum pb_path path;
+	enum dma_data_direction dir;
+	struct device *importer;
+	struct pb_region *region;	/* holds a reference and a pin */
+};
+
+/*
+ * Peer callbacks attached to a vm_operations_struct (the "special VMA").
+ * Called with the mmap lock of the VMA's mm held.
+ *
+ * @p2p_map: map [start, end) of @vma (inside it, page aligned) for DMA by
+ *	@importer into @seg, reading (@write false) or writing the memory.
+ *	The memory stays valid until @p2p_unmap, even if the VMA goes away.
+ * @p2p_unmap: undo exactly what @p2p_map did.  No mmap lock needed.
+ * @vma_region: the region a VMA maps (no reference taken).
+ */
+struct pb_peer_ops {
+	int (*p2p_map)(struct vm_area_struct *vma, struct device *importer,
+		       unsigned long start, unsigned long end, bool write,
+		       struct pb_seg *seg);
+	void (*p2p_unmap)(struct pb_seg *seg);
+	struct pb_region *(*vma_region)(struct vm_area_struct *vma);
+};
+
+/* A peer VMA subrange, as resolved by pb_walk_peer_range(). */
+struct pb_peer_span {
+	struct vm_area_struct *vma;
+	const struct pb_peer_ops *ops;
+	struct pb_region *region;
+	unsigned long start, end;	/* user addresses */
+	u64 offset;			/* of @start within the region */
+};
+
+typedef int (*pb_span_fn)(const struct pb_peer_span *span, void *arg);
 
 static inline struct pb_region *to_pb_region(struct device *dev)
 {
 	return container_of(dev, struct pb_region, dev);
 }
+
+/* main.c: ioctl argument copying, shared by every ioctl */
+int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg);
+int pb_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
+		    u32 argsz);
 
 /* region.c */
 int pb_region_init(void);
@@ -63,9 +129,38 @@ void pb_region_revoke(struct pb_region *region);
 void pb_region_destroy(struct pb_region *region);
 unsigned int pb_region_count(void);
 const char *pb_region_state_name(enum pb_region_state state);
+void pb_region_unpin(struct pb_region *region);
+
+/* topology.c */
+enum pb_path pb_topology_path(struct pci_dev *exporter,
+			      struct device *importer);
+
+/* vma_callbacks.c */
+int pb_peer_ops_register(const struct vm_operations_struct *vm_ops,
+			 const struct pb_peer_ops *ops);
+void pb_peer_ops_unregister(const struct vm_operations_struct *vm_ops);
+const struct pb_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma);
+int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
+		       pb_span_fn fn, void *arg);
+int pb_region_dma_map(struct pb_region *region, struct device *importer,
+		      u64 offset, u64 len, enum dma_data_direction dir,
+		      struct pb_seg *seg);
+void pb_region_dma_unmap(struct pb_seg *seg);
+long pb_ioctl_query(void __user *uarg);
+int pb_vma_callbacks_init(void);
+void pb_vma_callbacks_exit(void);
+
+/* dmabuf.c */
+long pb_ioctl_export(void __user *uarg);
+void pb_dmabuf_revoke(struct pb_region *region);
+void pb_dmabuf_report_holders(struct pb_region *region);
+
+/* copy.c */
+long pb_ioctl_copy(void __user *uarg);
 
 /* mmap.c */
 extern const struct file_operations pb_region_fops;
+extern const struct vm_operations_struct pb_vm_ops;
 int pb_mmap_init(void);
 void pb_mmap_exit(void);
 struct inode *pb_mmap_alloc_inode(void);

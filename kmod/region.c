@@ -16,6 +16,11 @@
 
 #define PB_MAX_REGIONS 256
 
+static unsigned int revoke_timeout_ms = 10000;
+module_param(revoke_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(revoke_timeout_ms,
+		 "How long revocation waits for devices to release DMA mappings (default 10000)");
+
 static dev_t pb_region_devt;
 static DEFINE_IDA(pb_region_minors);
 static LIST_HEAD(pb_regions);
@@ -72,6 +77,22 @@ static ssize_t wc_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(wc);
 
+static ssize_t exports_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  atomic_read(&to_pb_region(dev)->nr_exports));
+}
+static DEVICE_ATTR_RO(exports);
+
+static ssize_t attachments_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  atomic_read(&to_pb_region(dev)->nr_attachments));
+}
+static DEVICE_ATTR_RO(attachments);
+
 /* The PCI device itself is the class device's "device" link. */
 static struct attribute *pb_region_attrs[] = {
 	&dev_attr_bar.attr,
@@ -79,6 +100,8 @@ static struct attribute *pb_region_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_state.attr,
 	&dev_attr_wc.attr,
+	&dev_attr_exports.attr,
+	&dev_attr_attachments.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pb_region);
@@ -138,6 +161,9 @@ struct pb_region *pb_region_create(struct pci_dev *pdev, int bar,
 
 	init_rwsem(&region->mem_lock);
 	INIT_LIST_HEAD(&region->node);
+	init_waitqueue_head(&region->pins_wq);
+	mutex_init(&region->exports_lock);
+	INIT_LIST_HEAD(&region->exports);
 	region->pdev = pci_dev_get(pdev);
 	region->bar = bar;
 	region->offset = offset;
@@ -187,22 +213,40 @@ err_put_region:
 	return ERR_PTR(ret);
 }
 
+void pb_region_unpin(struct pb_region *region)
+{
+	if (atomic_dec_and_test(&region->pins))
+		wake_up_all(&region->pins_wq);
+}
+
 /**
- * pb_region_revoke - make the region's memory unreachable from user space
+ * pb_region_revoke - make the region's memory unreachable
  * @region: the region
  *
- * Zaps every CPU mapping of the region in every process; later faults
- * raise SIGBUS and new mmaps fail with ENODEV.  Idempotent.  When this
- * returns, no PTE refers to the window.
+ * Zaps every CPU mapping of the region in every process (later faults
+ * raise SIGBUS, new mmaps fail with ENODEV), revokes its dma-bufs (new
+ * device mappings fail with ENODEV, dynamic importers are notified) and
+ * waits, for at most revoke_timeout_ms, for devices to release the DMA
+ * mappings they hold, naming the holders if they do not.  Idempotent.
  */
 void pb_region_revoke(struct pb_region *region)
 {
 	down_write(&region->mem_lock);
-	if (region->state == PB_REGION_LIVE) {
-		WRITE_ONCE(region->state, PB_REGION_REVOKING);
-		unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
-		WRITE_ONCE(region->state, PB_REGION_REVOKED);
+	if (region->state != PB_REGION_LIVE) {
+		up_write(&region->mem_lock);
+		return;
 	}
+	WRITE_ONCE(region->state, PB_REGION_REVOKING);
+	unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
+	up_write(&region->mem_lock);
+
+	pb_dmabuf_revoke(region);
+	if (!wait_event_timeout(region->pins_wq, !atomic_read(&region->pins),
+				msecs_to_jiffies(revoke_timeout_ms)))
+		pb_dmabuf_report_holders(region);
+
+	down_write(&region->mem_lock);
+	WRITE_ONCE(region->state, PB_REGION_REVOKED);
 	up_write(&region->mem_lock);
 }
 

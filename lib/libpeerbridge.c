@@ -116,6 +116,114 @@ PB_EXPORT int pb_unmap(void *addr, size_t len)
 	return munmap(addr, len);
 }
 
+PB_EXPORT int pb_export(struct pb_ctx *ctx, void *addr, size_t len,
+			unsigned int flags)
+{
+	struct peerbridge_export arg;
+
+	if (!ctx || (flags & ~(PB_EXPORT_RDONLY | PB_EXPORT_CLOEXEC))) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&arg, 0, sizeof(arg));
+	arg.argsz = sizeof(arg);
+	arg.flags = (flags & PB_EXPORT_RDONLY ? PEERBRIDGE_EXPORT_RDONLY : 0) |
+		    (flags & PB_EXPORT_CLOEXEC ? PEERBRIDGE_EXPORT_CLOEXEC : 0);
+	arg.addr = (uintptr_t)addr;
+	arg.len = len;
+	if (pb_ioctl(ctx->fd, PEERBRIDGE_EXPORT, &arg))
+		return -1;
+	return arg.fd;
+}
+
+PB_EXPORT int pb_query(struct pb_ctx *ctx, const void *addr, size_t len,
+		       struct pb_range_info *out)
+{
+	struct peerbridge_query arg;
+
+	if (!ctx || !out) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&arg, 0, sizeof(arg));
+	arg.argsz = sizeof(arg);
+	arg.addr = (uintptr_t)addr;
+	arg.len = len;
+	if (pb_ioctl(ctx->fd, PEERBRIDGE_QUERY, &arg))
+		return -1;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->region, arg.region, sizeof(out->region));
+	out->region[sizeof(out->region) - 1] = '\0';
+	memcpy(out->device, arg.device, sizeof(out->device));
+	out->device[sizeof(out->device) - 1] = '\0';
+	out->bar = arg.bar;
+	out->offset = arg.offset;
+	out->region_size = arg.region_size;
+	out->bar_offset = arg.bar_offset;
+	out->flags = (arg.out_flags & PEERBRIDGE_QUERY_WC ? PB_RANGE_WC : 0) |
+		     (arg.out_flags & PEERBRIDGE_QUERY_RDONLY ? PB_RANGE_RDONLY : 0);
+	return 0;
+}
+
+static int pb_copy_side(struct peerbridge_copy_side *side,
+			const struct pb_buf *buf)
+{
+	switch (buf ? buf->type : 0) {
+	case PB_BUF_DMABUF:
+		side->type = PEERBRIDGE_SIDE_DMABUF;
+		side->fd = buf->fd;
+		side->addr = buf->offset;
+		return 0;
+	case PB_BUF_VA:
+		side->type = PEERBRIDGE_SIDE_VA;
+		side->fd = -1;
+		side->addr = (uintptr_t)buf->addr;
+		return 0;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+}
+
+PB_EXPORT int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
+			 const struct pb_buf *src, size_t len,
+			 unsigned int flags, struct pb_copy_result *result)
+{
+	struct peerbridge_copy arg;
+	int ret, err;
+
+	memset(&arg, 0, sizeof(arg));
+	if (!ctx || flags || pb_copy_side(&arg.dst, dst) ||
+	    pb_copy_side(&arg.src, src)) {
+		errno = EINVAL;
+		return -1;
+	}
+	arg.argsz = sizeof(arg);
+	arg.len = len;
+	/* not retried on EINTR: a copy stopped part way must be reported */
+	ret = ioctl(ctx->fd, PEERBRIDGE_COPY, &arg);
+	err = errno;
+	if (result) {
+		memset(result, 0, sizeof(*result));
+		result->copied = arg.copied;
+		result->dst_dma = arg.dst_dma;
+		result->src_dma = arg.src_dma;
+		memcpy(result->channel, arg.channel, sizeof(result->channel));
+		result->channel[sizeof(result->channel) - 1] = '\0';
+		memcpy(result->engine, arg.engine, sizeof(result->engine));
+		result->engine[sizeof(result->engine) - 1] = '\0';
+	}
+	errno = err;
+	return ret ? -1 : 0;
+}
+
+PB_EXPORT int pb_copy(struct pb_ctx *ctx, const struct pb_buf *dst,
+		      const struct pb_buf *src, size_t len, unsigned int flags)
+{
+	return pb_copy_ex(ctx, dst, src, len, flags, NULL);
+}
+
 PB_EXPORT const char *pb_strerror(int err)
 {
 	switch (err) {
@@ -134,6 +242,10 @@ PB_EXPORT const char *pb_strerror(int err)
 		return "invalid argument (range outside the region, MAP_PRIVATE, unknown flag, or nonzero reserved field)";
 	case ENOTTY:
 		return "the loaded peerbridge.ko does not know this request";
+	case EOPNOTSUPP:
+		return "the importer cannot take peer-to-peer addresses, or the exporter refuses peer-to-peer importers";
+	case EXDEV:
+		return "no peer path between the two devices (see dmesg; crossing the host bridge is denied by default)";
 	default:
 		return strerror(err);
 	}

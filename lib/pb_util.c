@@ -90,6 +90,35 @@ int pb_parse_u64(const char *s, uint64_t *val)
 	return 0;
 }
 
+int pb_parse_size(const char *s, uint64_t *val)
+{
+	static const char units[] = "KMG";
+	char num[32];
+	const char *u;
+	size_t len = s ? strlen(s) : 0;
+	uint64_t v;
+	int shift = 0;
+
+	if (!len || len >= sizeof(num)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(num, s, len + 1);
+	u = strchr(units, num[len - 1]);
+	if (u && *u) {
+		shift = 10 * (int)(u - units + 1);
+		num[len - 1] = '\0';
+	}
+	if (pb_parse_u64(num, &v))
+		return -1;
+	if (shift && v > (UINT64_MAX >> shift)) {
+		errno = ERANGE;
+		return -1;
+	}
+	*val = v << shift;
+	return 0;
+}
+
 /* Parse exactly @width..1 hex digits (at least one) up to @max. */
 static const char *pb_hex_field(const char *s, int width, unsigned int max,
 				unsigned int *out)

@@ -29,6 +29,9 @@ int pb_sysfs_region_u64(const char *root, const char *region,
 /* Strict decimal or 0x-hex unsigned 64-bit number, whole string. */
 int pb_parse_u64(const char *s, uint64_t *val);
 
+/* A byte count: a number with an optional K, M or G (binary) suffix. */
+int pb_parse_size(const char *s, uint64_t *val);
+
 /* "dddd:bb:dd.f" or "bb:dd.f" (hex) -> canonical lower-case "dddd:bb:dd.f" */
 int pb_parse_bdf(const char *s, char out[PB_BDF_LEN]);
 

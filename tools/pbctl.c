@@ -16,8 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <peerbridge.h>
+
+#include "pb_pattern.h"
 #include "pb_util.h"
 #include "print.h"
 
@@ -28,8 +32,8 @@ struct cmd {
 	const char *name;
 	const char *args;
 	const char *help;
-	int nargs;
-	int (*fn)(struct pr *p, char **argv);
+	int min_args, max_args;
+	int (*fn)(struct pr *p, int argc, char **argv);
 };
 
 static void err_msg(const char *fmt, ...)
@@ -107,13 +111,12 @@ static int region_filter(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
-static int cmd_list(struct pr *p, char **argv)
+static int cmd_list(struct pr *p, int argc, char **argv)
 {
 	struct dirent **ents;
 	char path[PATH_MAX];
 	int i, n;
 
-	(void)argv;
 	if (sysfs_path(path, "class/pbmem"))
 		return EXIT_RUNTIME;
 	n = scandir(path, &ents, region_filter, alphasort);
@@ -195,7 +198,7 @@ static void pr_binding(struct pr *p, const char *bdf, const char *driver,
 	pr_obj_end(p);
 }
 
-static int cmd_bind(struct pr *p, char **argv)
+static int cmd_bind(struct pr *p, int argc, char **argv)
 {
 	char bdf[PB_BDF_LEN], path[PATH_MAX], old[64], now[64];
 	int ret;
@@ -244,7 +247,7 @@ static int cmd_bind(struct pr *p, char **argv)
 	return 0;
 }
 
-static int cmd_unbind(struct pr *p, char **argv)
+static int cmd_unbind(struct pr *p, int argc, char **argv)
 {
 	char bdf[PB_BDF_LEN], path[PATH_MAX], now[64];
 	int ret;
@@ -278,14 +281,183 @@ static int cmd_unbind(struct pr *p, char **argv)
 	return 0;
 }
 
+/* One side of a copy: "host" or "<region>[@offset]", mapped and exported. */
+struct copy_side {
+	const char *spec;
+	bool host;
+	char region[PB_REGION_NAME_MAX];
+	uint64_t offset;
+	void *map;		/* region mapping, or the host buffer */
+	size_t map_len;
+	struct pb_buf buf;
+};
+
+static int copy_side_parse(struct copy_side *side, const char *spec)
+{
+	const char *at = strrchr(spec, '@');
+	size_t n = at ? (size_t)(at - spec) : strlen(spec);
+
+	side->spec = spec;
+	if (!strcmp(spec, "host")) {
+		side->host = true;
+		return 0;
+	}
+	if (!n || n >= sizeof(side->region) ||
+	    (at && pb_parse_size(at + 1, &side->offset))) {
+		err_msg("'%s' is not a copy side (host or <region>[@offset])",
+			spec);
+		return -1;
+	}
+	memcpy(side->region, spec, n);
+	side->region[n] = '\0';
+	return 0;
+}
+
+/* map/allocate one side for @len bytes; a message and -1 on failure */
+static int copy_side_open(struct pb_ctx *ctx, struct copy_side *side,
+			  uint64_t len)
+{
+	int fd;
+
+	if (side->host) {
+		if (posix_memalign(&side->map, 4096, len)) {
+			err_msg("cannot allocate %llu bytes of host memory",
+				(unsigned long long)len);
+			return -1;
+		}
+		side->map_len = len;
+		side->buf = (struct pb_buf){ .type = PB_BUF_VA, .addr = side->map };
+		return 0;
+	}
+	side->map = pb_map(ctx, side->region, &side->map_len);
+	if (!side->map) {
+		err_msg("%s: %s", side->region, pb_strerror(errno));
+		return -1;
+	}
+	if (side->offset > side->map_len || len > side->map_len - side->offset) {
+		err_msg("%s: %llu bytes at offset %llu do not fit in its %zu bytes",
+			side->region, (unsigned long long)len,
+			(unsigned long long)side->offset, side->map_len);
+		return -1;
+	}
+	fd = pb_export(ctx, side->map, side->map_len, PB_EXPORT_CLOEXEC);
+	if (fd < 0) {
+		err_msg("%s: export: %s", side->region, pb_strerror(errno));
+		return -1;
+	}
+	side->buf = (struct pb_buf){ .type = PB_BUF_DMABUF, .fd = fd,
+				     .offset = side->offset };
+	return 0;
+}
+
+static void copy_side_close(struct copy_side *side)
+{
+	if (side->host) {
+		free(side->map);
+		return;
+	}
+	if (side->buf.type == PB_BUF_DMABUF)
+		close(side->buf.fd);
+	if (side->map)
+		pb_unmap(side->map, side->map_len);
+}
+
+static unsigned char *copy_side_bytes(struct copy_side *side)
+{
+	return (unsigned char *)side->map + (side->host ? 0 : side->offset);
+}
+
+static void pr_dma_addr(struct pr *p, const char *key, const char *label,
+			uint64_t addr)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)addr);
+	pr_str(p, key, label, buf);
+}
+
+static int cmd_copy(struct pr *p, int argc, char **argv)
+{
+	struct copy_side src = { 0 }, dst = { 0 };
+	struct pb_copy_result res;
+	bool verify = false;
+	struct pb_ctx *ctx;
+	uint64_t len, seed;
+	long bad = -1;
+	int ret = EXIT_RUNTIME;
+
+	if (argc == 4) {
+		if (strcmp(argv[3], "--verify")) {
+			err_msg("unknown copy option '%s'", argv[3]);
+			return EXIT_USAGE;
+		}
+		verify = true;
+	}
+	if (copy_side_parse(&src, argv[0]) || copy_side_parse(&dst, argv[1]))
+		return EXIT_USAGE;
+	if (pb_parse_size(argv[2], &len) || !len || len > SIZE_MAX) {
+		err_msg("'%s' is not a length (bytes, or with K, M, G)", argv[2]);
+		return EXIT_USAGE;
+	}
+
+	ctx = pb_open();
+	if (!ctx) {
+		err_msg("%s", pb_strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (copy_side_open(ctx, &src, len) || copy_side_open(ctx, &dst, len))
+		goto out;
+
+	seed = (uint64_t)getpid() << 32 | (uint64_t)time(NULL);
+	if (verify) {
+		pb_fill_pattern(copy_side_bytes(&src), len, seed);
+		/* a different pattern, so stale data cannot pass */
+		pb_fill_pattern(copy_side_bytes(&dst), len, ~seed);
+	}
+	if (pb_copy_ex(ctx, &dst.buf, &src.buf, len, 0, &res)) {
+		err_msg("copy failed after %llu of %llu bytes: %s",
+			(unsigned long long)res.copied,
+			(unsigned long long)len, pb_strerror(errno));
+		goto out;
+	}
+	if (verify)
+		bad = pb_verify_pattern(copy_side_bytes(&dst), len, seed);
+
+	pr_obj_begin(p, "copy");
+	pr_str(p, "source", "source", src.spec);
+	pr_str(p, "destination", "destination", dst.spec);
+	pr_size(p, "bytes", "bytes", res.copied);
+	pr_str(p, "channel", "DMA channel", res.channel);
+	pr_str(p, "engine", "DMA engine", res.engine);
+	pr_dma_addr(p, "source_dma", "source DMA address", res.src_dma);
+	pr_dma_addr(p, "destination_dma", "destination DMA address",
+		    res.dst_dma);
+	if (verify)
+		pr_bool(p, "verified", "verified byte for byte", bad < 0);
+	pr_obj_end(p);
+	if (bad >= 0)
+		err_msg("verification failed: byte %ld of the destination differs",
+			bad);
+	else
+		ret = 0;
+out:
+	copy_side_close(&src);
+	copy_side_close(&dst);
+	pb_close(ctx);
+	return ret;
+}
+
 static const struct cmd cmds[] = {
-	{ "list", "", "list exported regions", 0, cmd_list },
+	{ "list", "", "list exported regions", 0, 0, cmd_list },
 	{ "bind", "<BDF>",
 	  "hand a PCI device to peerbridge (driver_override, unbind, probe)",
-	  1, cmd_bind },
+	  1, 1, cmd_bind },
 	{ "unbind", "<BDF>",
 	  "revoke a device's regions and hand it back to its own driver",
-	  1, cmd_unbind },
+	  1, 1, cmd_unbind },
+	{ "copy", "<src> <dst> <len> [--verify]",
+	  "DMA len bytes; a side is host or <region>[@offset]; --verify checks every byte",
+	  3, 4, cmd_copy },
 };
 
 static void usage(FILE *out)
@@ -294,8 +466,8 @@ static void usage(FILE *out)
 
 	fprintf(out, "usage: pbctl [-j|--json] <command> [args]\n\ncommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(out, "  %-6s %-6s %s\n", cmds[i].name, cmds[i].args,
-			cmds[i].help);
+		fprintf(out, "  %-6s %s\n         %s\n", cmds[i].name,
+			cmds[i].args, cmds[i].help);
 	fprintf(out, "\nexit status: 0 ok, 1 runtime error, 2 usage error\n");
 }
 
@@ -310,7 +482,7 @@ int main(int argc, char **argv)
 	bool json = false;
 	struct pr p;
 	size_t i;
-	int c, ret;
+	int c, nargs, ret;
 
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -337,13 +509,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (argc - optind - 1 != cmd->nargs) {
+	nargs = argc - optind - 1;
+	if (nargs < cmd->min_args || nargs > cmd->max_args) {
 		err_msg("usage: pbctl %s %s", cmd->name, cmd->args);
 		return EXIT_USAGE;
 	}
 
 	pr_init(&p, stdout, json);
-	ret = cmd->fn(&p, argv + optind + 1);
+	ret = cmd->fn(&p, nargs, argv + optind + 1);
 	if (ret) {
 		/* commands print only once they succeed */
 		pr_discard(&p);

@@ -30,7 +30,7 @@
  * number counts compatible additions.
  */
 #define PEERBRIDGE_ABI_MAJOR	1
-#define PEERBRIDGE_ABI_MINOR	0
+#define PEERBRIDGE_ABI_MINOR	1
 
 /**
  * PEERBRIDGE_GET_INFO - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 0),
@@ -53,10 +53,127 @@ struct peerbridge_info {
 	__u32 abi_minor;	/* out: PEERBRIDGE_ABI_MINOR */
 	__aligned_u64 caps;	/* out: PEERBRIDGE_CAP_* */
 #define PEERBRIDGE_CAP_REGIONS	(1ULL << 0) /* /dev/pbmem/ regions, mmap */
+#define PEERBRIDGE_CAP_EXPORT	(1ULL << 1) /* EXPORT, QUERY */
+#define PEERBRIDGE_CAP_COPY	(1ULL << 2) /* COPY */
 	__u32 nr_regions;	/* out: regions currently live */
 	__u32 reserved;		/* in: must be 0 */
 };
 
 #define PEERBRIDGE_GET_INFO	_IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 0)
+
+/**
+ * PEERBRIDGE_EXPORT - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 1),
+ *		       struct peerbridge_export
+ *
+ * Turn [addr, addr + len) of the caller's own peer mappings (mmaps of
+ * /dev/pbmem/ regions, or of a driver that registered peer callbacks)
+ * into a dma-buf.  The range may cover several mappings of one region; the
+ * dma-buf has one scatterlist entry per contiguous run of the region.  It
+ * keeps the region alive after the mappings and the region node are gone,
+ * until the region is revoked, after which mapping it fails with ENODEV.
+ * If any covered mapping is not writable, or RDONLY is asked for, the
+ * export is read-only: importers may map it DMA_TO_DEVICE only.
+ *
+ * Return: 0 on success, -errno on failure:
+ *  -EINVAL  argsz below v1, unknown flags, nonzero reserved, len 0, addr or
+ *           len not page aligned, addr + len overflows, a hole in the range,
+ *           the range mixes peer and ordinary memory or spans two regions;
+ *  -ENOENT  the range is not peer memory at all;
+ *  -ENODEV  the region has been revoked;
+ *  -EMFILE  no descriptor is free.
+ */
+struct peerbridge_export {
+	__u32 argsz;
+	__u32 flags;
+#define PEERBRIDGE_EXPORT_RDONLY	(1U << 0)
+#define PEERBRIDGE_EXPORT_CLOEXEC	(1U << 1)
+	__aligned_u64 addr;
+	__aligned_u64 len;
+	__s32 fd;		/* out: the dma-buf */
+	__u32 out_flags;	/* out: PEERBRIDGE_EXPORT_RDONLY if read-only */
+	__aligned_u64 reserved;	/* in: must be 0 */
+};
+
+#define PEERBRIDGE_EXPORT	_IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 1)
+
+/**
+ * PEERBRIDGE_QUERY - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 2),
+ *		      struct peerbridge_query
+ *
+ * Say what peer memory [addr, addr + len) of the caller's address space is.
+ * No side effects.
+ *
+ * Return: 0 on success, -errno on failure:
+ *  -EINVAL  argsz below v1, flags or reserved nonzero, len 0, overflow, a
+ *           hole, peer and ordinary memory mixed, two regions spanned;
+ *  -ENOENT  the range is not peer memory.
+ */
+struct peerbridge_query {
+	__u32 argsz;
+	__u32 flags;		/* in: must be 0 */
+	__aligned_u64 addr;
+	__aligned_u64 len;
+	__aligned_u64 offset;		/* out: of addr within the region */
+	__aligned_u64 region_size;	/* out */
+	__aligned_u64 bar_offset;	/* out: of the region within its BAR */
+	__u32 bar;			/* out */
+	__u32 out_flags;		/* out: */
+#define PEERBRIDGE_QUERY_WC		(1U << 0) /* mapped write-combining */
+#define PEERBRIDGE_QUERY_RDONLY		(1U << 1) /* a mapping is read-only */
+	char region[64];		/* out: region name, NUL-terminated */
+	char device[32];		/* out: PCI device, "dddd:bb:dd.f" */
+	__aligned_u64 reserved;		/* in: must be 0 */
+};
+
+#define PEERBRIDGE_QUERY	_IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 2)
+
+/* One side of a COPY. */
+struct peerbridge_copy_side {
+	__u32 type;
+#define PEERBRIDGE_SIDE_DMABUF	1	/* fd is a dma-buf, addr an offset */
+#define PEERBRIDGE_SIDE_VA	2	/* addr is a user address */
+	__s32 fd;
+	__aligned_u64 addr;
+};
+
+/**
+ * PEERBRIDGE_COPY - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 3),
+ *		     struct peerbridge_copy
+ *
+ * Move len bytes from src to dst with a kernel dmaengine DMA_MEMCPY
+ * channel, mapping each side for that channel's device: a dma-buf (ours or
+ * any exporter's) is attached as a dynamic peer2peer importer; a user
+ * address inside a peer mapping goes through the peer callbacks; other user
+ * memory is pinned (FOLL_LONGTERM) and DMA-mapped.  Everything is checked
+ * before the first byte moves.  On return @copied holds the bytes that are
+ * known to have arrived, also when the call fails part way.
+ *
+ * Return: 0 on success, -errno on failure:
+ *  -EINVAL  argsz below v1, flags or reserved nonzero, bad side type, len 0,
+ *           a side out of range or overflowing;
+ *  -EBADF   a side's fd is not open;
+ *  -EOPNOTSUPP  a dma-buf exporter refuses peer-to-peer importers;
+ *  -EXDEV   no peer path between the engine and a side's device;
+ *  -EACCES  dst is read-only;
+ *  -EFAULT  a user range is not mapped;
+ *  -ENODEV  no DMA_MEMCPY channel, or a side's region was revoked;
+ *  -ETIMEDOUT, -EIO  the engine did not complete or reported an error;
+ *  -EINTR   a fatal signal arrived; the transfer was stopped.
+ */
+struct peerbridge_copy {
+	__u32 argsz;
+	__u32 flags;			/* in: must be 0 */
+	struct peerbridge_copy_side dst;
+	struct peerbridge_copy_side src;
+	__aligned_u64 len;
+	__aligned_u64 copied;		/* out */
+	__aligned_u64 dst_dma;		/* out: first DMA address written */
+	__aligned_u64 src_dma;		/* out: first DMA address read */
+	char channel[32];		/* out: dmaengine channel, e.g. dma0chan0 */
+	char engine[32];		/* out: the channel's device */
+	__aligned_u64 reserved;		/* in: must be 0 */
+};
+
+#define PEERBRIDGE_COPY		_IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 3)
 
 #endif /* _UAPI_PEERBRIDGE_H */

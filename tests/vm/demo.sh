@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # In-guest part of `make demo`: bind the "VRAM" (ivshmem) and the NVMe
-# controller to peerbridge, list the regions, and round-trip a pattern
-# through two independent mappings of each.
+# controller to peerbridge, list the regions, round-trip a pattern through
+# two independent mappings of each, then move data device to device: VRAM
+# -> NVMe CMB by the edu DMA engine, peer-to-peer below the PCIe switch.
 set -e
 
 # first PCI device with this vendor:device
@@ -33,6 +34,11 @@ pbdemo "$vram-bar2"
 echo
 echo "\$ pbdemo $nvme-cmb"
 pbdemo "$nvme-cmb"
+echo
+echo "== peer-to-peer: fill VRAM from the CPU, export it as a dma-buf, DMA it to the"
+echo "== CMB with the edu engine (bus addresses, below the switch), read the CMB back"
+echo "\$ pbctl copy $vram-bar2@0 $nvme-cmb@0 64K --verify"
+pbctl copy "$vram-bar2@0" "$nvme-cmb@0" 64K --verify
 echo
 echo "\$ pbctl unbind $nvme    # revokes the CMB mappings, gives the controller back to nvme"
 pbctl unbind "$nvme"

@@ -3,7 +3,8 @@
 #
 # Build the rig's initramfs for one kernel:
 #   mkinitrd.sh <kver> <out.cpio.gz> <build-dir>
-# It holds busybox-static, the guest init, peerbridge.ko for <kver>, the
+# It holds busybox-static, the guest init, peerbridge.ko and the test-only
+# pb_edu_dma.ko (a dmaengine driver for QEMU's edu) for <kver>, the
 # distro modules the suite needs (with their dependencies, decompressed),
 # pbctl, the VM suite and the demo, plus exactly the shared libraries those
 # binaries load.
@@ -41,11 +42,14 @@ add_module() {
 	echo "$(basename "$dst")" >> "$root"/etc/modules
 	echo "$name" >> "$root"/etc/modules.done
 }
-for m in nvme; do
+# nvme: a driver for bind to take the controller from; vgem: a dma-buf
+# importer without peer2peer, and a foreign dma-buf exporter
+for m in nvme vgem; do
 	add_module "$m"
 done
-cp "$b/kmod/$kver/peerbridge.ko" "$root"/lib/modules/
-echo peerbridge.ko >> "$root"/etc/modules
+cp "$b/kmod/$kver/peerbridge.ko" "$b/tkmod/$kver/pb_edu_dma.ko" \
+	"$root"/lib/modules/
+printf 'peerbridge.ko\npb_edu_dma.ko\n' >> "$root"/etc/modules
 
 # --- binaries and exactly the libraries they need ----------------------------
 cp "$b"/pbctl "$root"/bin/pbctl

@@ -10,7 +10,7 @@
 
 #include <peerbridge.h>
 
-#include "pattern.h"
+#include "pb_pattern.h"
 
 int main(int argc, char **argv)
 {
@@ -37,9 +37,9 @@ int main(int argc, char **argv)
 	}
 	printf("%s: %zu bytes mapped twice, at %p and at %p\n", argv[1], la,
 	       a, b);
-	fill_pattern(a, la, 0xdecafbad);
+	pb_fill_pattern(a, la, 0xdecafbad);
 	printf("%s: wrote a %zu-byte pattern through %p\n", argv[1], la, a);
-	bad = verify_pattern(b, lb, 0xdecafbad);
+	bad = pb_verify_pattern(b, lb, 0xdecafbad);
 	if (bad >= 0) {
 		printf("%s: MISMATCH at byte %ld read through %p\n", argv[1],
 		       bad, b);

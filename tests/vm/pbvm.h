@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pattern.h"
+#include "pb_pattern.h"
 #include "pb_util.h"
 
 #define MiB (1024ULL * 1024)

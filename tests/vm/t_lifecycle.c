@@ -42,7 +42,7 @@ START_TEST(fork_after_map_child_has_no_mapping)
 	pid_t pid;
 	int st;
 
-	fill_pattern(p, 64 * 1024, 0x4004);
+	pb_fill_pattern(p, 64 * 1024, 0x4004);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
@@ -53,7 +53,7 @@ START_TEST(fork_after_map_child_has_no_mapping)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
 		      "child status %#x, wanted SIGSEGV", st);
-	ck_assert_int_eq(verify_pattern(p, 64 * 1024, 0x4004), -1);
+	ck_assert_int_eq(pb_verify_pattern(p, 64 * 1024, 0x4004), -1);
 	pb_unmap((void *)p, len);
 }
 END_TEST
@@ -124,14 +124,14 @@ START_TEST(rebind_after_revoke_maps_again_with_data_intact)
 	size_t len;
 	volatile unsigned char *p = map_vram(&len);
 
-	fill_pattern(p, len, 0x5005);
+	pb_fill_pattern(p, len, 0x5005);
 	pb_unmap((void *)p, len);
 	unbind_dev(g_ivshmem);
 	ck_assert(!region_exists(g_vram));
 	bind_dev(g_ivshmem);
 	p = map_vram(&len);
 	/* the exporter never touches the memory: it survives a rebind */
-	ck_assert_int_eq(verify_pattern(p, len, 0x5005), -1);
+	ck_assert_int_eq(pb_verify_pattern(p, len, 0x5005), -1);
 	pb_unmap((void *)p, len);
 }
 END_TEST

@@ -64,8 +64,8 @@ static void round_trip(const char *region, uint64_t seed)
 	ck_assert_ptr_ne(a, b);
 	ck_assert_uint_eq(la, region_attr(region, "size"));
 	ck_assert_uint_eq(la, lb);
-	fill_pattern(a, la, seed);
-	ck_assert_int_eq(verify_pattern(b, lb, seed), -1);
+	pb_fill_pattern(a, la, seed);
+	ck_assert_int_eq(pb_verify_pattern(b, lb, seed), -1);
 	ck_assert_int_eq(pb_unmap(a, la), 0);
 	ck_assert_int_eq(pb_unmap(b, lb), 0);
 }
@@ -90,7 +90,7 @@ START_TEST(vram_write_is_seen_by_another_process)
 	int st;
 
 	ck_assert(a);
-	fill_pattern(a, len, 0x3003);
+	pb_fill_pattern(a, len, 0x3003);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
@@ -101,7 +101,7 @@ START_TEST(vram_write_is_seen_by_another_process)
 		size_t l;
 		void *b = c ? pb_map(c, g_vram, &l) : NULL;
 
-		_exit(b && l == len && verify_pattern(b, l, 0x3003) == -1 ?
+		_exit(b && l == len && pb_verify_pattern(b, l, 0x3003) == -1 ?
 		      0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);

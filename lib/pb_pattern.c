@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "pattern.h"
+#include "pb_pattern.h"
 
 /* splitmix64: every 8-byte word differs, so shifted copies are caught */
 static uint64_t mix64(uint64_t x)
@@ -15,7 +15,7 @@ static unsigned char pattern_byte(size_t i, uint64_t seed)
 	return mix64(seed ^ (i / 8)) >> (8 * (i % 8));
 }
 
-void fill_pattern(volatile void *dst, size_t len, uint64_t seed)
+void pb_fill_pattern(volatile void *dst, size_t len, uint64_t seed)
 {
 	volatile uint64_t *w = dst;
 	size_t i;
@@ -26,7 +26,7 @@ void fill_pattern(volatile void *dst, size_t len, uint64_t seed)
 		((volatile unsigned char *)dst)[i] = pattern_byte(i, seed);
 }
 
-long verify_pattern(const volatile void *src, size_t len, uint64_t seed)
+long pb_verify_pattern(const volatile void *src, size_t len, uint64_t seed)
 {
 	const volatile uint64_t *w = src;
 	size_t i, b;

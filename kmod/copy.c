@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * COPY: move bytes between two sides with a kernel dmaengine DMA_MEMCPY
+ * channel, each side mapped for the channel's device:
+ *  - a dma-buf (ours or any exporter's): attached as a dynamic importer
+ *    that accepts peer-to-peer addresses;
+ *  - a user address inside a peer mapping: the VMA's peer callbacks, with
+ *    no dma-buf in between;
+ *  - any other user address: pinned with FOLL_LONGTERM and DMA-mapped.
+ * Both sides are fully mapped and bounds-checked before the first
+ * descriptor is issued; @copied counts only descriptors the engine
+ * completed.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/dmaengine.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <uapi/peerbridge.h>
+
+#include "pb_priv.h"
+
+#define PB_COPY_DESC_MAX	SZ_64K
+#define PB_COPY_DESC_TIMEOUT	(30 * HZ)
+
+static DEFINE_MUTEX(pb_copy_lock);	/* one copy at a time per channel pool */
+
+struct pb_dma_run {
+	dma_addr_t addr;
+	u64 len;
+};
+
+struct pb_peer_mapping {
+	const struct pb_peer_ops *ops;
+	struct pb_seg seg;
+};
+
+struct pb_side {
+	enum dma_data_direction dir;	/* DMA_FROM_DEVICE for dst */
+	struct device *dev;		/* the engine */
+	struct pb_dma_run *runs;	/* exactly the bytes to move */
+	unsigned int nr_runs;
+	/* dma-buf side */
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+	/* peer user-address side */
+	struct pb_peer_mapping *peer;
+	unsigned int nr_peer;
+	/* ordinary user-address side */
+	struct page **pages;
+	unsigned long nr_pages;
+	struct sg_table host_sgt;
+	bool host_mapped;
+};
+
+static bool pb_side_writes(const struct pb_side *side)
+{
+	return side->dir == DMA_FROM_DEVICE;
+}
+
+static int pb_side_add_run(struct pb_side *side, dma_addr_t addr, u64 len)
+{
+	struct pb_dma_run *runs;
+
+	if (side->nr_runs) {
+		struct pb_dma_run *last = &side->runs[side->nr_runs - 1];
+
+		if (last->addr + last->len == addr) {
+			last->len += len;
+			return 0;
+		}
+	}
+	runs = krealloc_array(side->runs, side->nr_runs + 1, sizeof(*runs),
+			      GFP_KERNEL);
+	if (!runs)
+		return -ENOMEM;
+	side->runs = runs;
+	side->runs[side->nr_runs++] = (struct pb_dma_run){ addr, len };
+	return 0;
+}
+
+/* the DMA runs of @sgt covering [skip, skip + len) */
+static int pb_side_runs_from_sgt(struct pb_side *side, struct sg_table *sgt,
+				 u64 skip, u64 len)
+{
+	struct scatterlist *sg;
+	int i, ret;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 slen = sg_dma_len(sg), n;
+
+		if (!len)
+			break;
+		if (skip >= slen) {
+			skip -= slen;
+			continue;
+		}
+		n = min(slen - skip, len);
+		ret = pb_side_add_run(side, sg_dma_address(sg) + skip, n);
+		if (ret)
+			return ret;
+		skip = 0;
+		len -= n;
+	}
+	return len ? -EINVAL : 0;
+}
+
+static void pb_copy_move_notify(struct dma_buf_attachment *attach)
+{
+	/* mappings live only for one copy; revocation waits for it */
+}
+
+static const struct dma_buf_attach_ops pb_copy_importer_ops = {
+	.allow_peer2peer = true,
+	.move_notify = pb_copy_move_notify,
+};
+
+static int pb_side_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
+{
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	long ret;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	side->dmabuf = dmabuf;
+	if (offset >= dmabuf->size || len > dmabuf->size - offset)
+		return -EINVAL;
+
+	side->attach = dma_buf_dynamic_attach(dmabuf, side->dev,
+					      &pb_copy_importer_ops, NULL);
+	if (IS_ERR(side->attach)) {
+		ret = PTR_ERR(side->attach);
+		side->attach = NULL;
+		return ret;
+	}
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	/* wait for the buffer's other users, as dynamic importers must */
+	ret = dma_resv_wait_timeout(dmabuf->resv,
+				    pb_side_writes(side) ? DMA_RESV_USAGE_READ :
+							   DMA_RESV_USAGE_WRITE,
+				    true, MAX_SCHEDULE_TIMEOUT);
+	sgt = ret < 0 ? ERR_PTR(ret) :
+			dma_buf_map_attachment(side->attach, side->dir);
+	dma_resv_unlock(dmabuf->resv);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	side->sgt = sgt;
+	return pb_side_runs_from_sgt(side, sgt, offset, len);
+}
+
+static int pb_side_peer_span(const struct pb_peer_span *span, void *arg)
+{
+	struct pb_side *side = arg;
+	struct pb_peer_mapping *peer, *m;
+	int ret;
+
+	peer = krealloc_array(side->peer, side->nr_peer + 1, sizeof(*peer),
+			      GFP_KERNEL);
+	if (!peer)
+		return -ENOMEM;
+	side->peer = peer;
+	m = &side->peer[side->nr_peer];
+	m->ops = span->ops;
+	ret = span->ops->p2p_map(span->vma, side->dev, span->start, span->end,
+				 pb_side_writes(side), &m->seg);
+	if (ret)
+		return ret;
+	side->nr_peer++;
+	return pb_side_add_run(side, m->seg.addr, m->seg.len);
+}
+
+static int pb_side_host(struct pb_side *side, u64 addr, u64 len)
+{
+	unsigned int gup = FOLL_LONGTERM | (pb_side_writes(side) ? FOLL_WRITE : 0);
+	unsigned long first = addr & PAGE_MASK;
+	long pinned;
+	int ret;
+
+	side->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE);
+	if (side->nr_pages > INT_MAX)
+		return -EINVAL;
+	side->pages = kvmalloc_array(side->nr_pages, sizeof(*side->pages),
+				     GFP_KERNEL);
+	if (!side->pages)
+		return -ENOMEM;
+	pinned = pin_user_pages_fast(first, side->nr_pages, gup, side->pages);
+	if (pinned != side->nr_pages) {
+		if (pinned > 0)
+			unpin_user_pages(side->pages, pinned);
+		kvfree(side->pages);
+		side->pages = NULL;
+		return pinned < 0 ? pinned : -EFAULT;
+	}
+	ret = sg_alloc_table_from_pages(&side->host_sgt, side->pages,
+					side->nr_pages, offset_in_page(addr),
+					len, GFP_KERNEL);
+	if (ret)
+		return ret;
+	ret = dma_map_sgtable(side->dev, &side->host_sgt, side->dir, 0);
+	if (ret)
+		return ret;
+	side->host_mapped = true;
+	return pb_side_runs_from_sgt(side, &side->host_sgt, 0, len);
+}
+
+static int pb_side_va(struct pb_side *side, u64 addr, u64 len)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	u64 end;
+	int ret;
+
+	if (check_add_overflow(addr, len, &end) || end > TASK_SIZE)
+		return -EINVAL;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && pb_peer_ops_lookup(vma)) {
+		ret = pb_walk_peer_range(mm, addr, len, pb_side_peer_span,
+					 side);
+		mmap_read_unlock(mm);
+		return ret;
+	}
+	mmap_read_unlock(mm);
+	return pb_side_host(side, addr, len);
+}
+
+static int pb_side_prepare(struct pb_side *side,
+			   const struct peerbridge_copy_side *uside, u64 len)
+{
+	switch (uside->type) {
+	case PEERBRIDGE_SIDE_DMABUF:
+		return pb_side_dmabuf(side, uside->fd, uside->addr, len);
+	case PEERBRIDGE_SIDE_VA:
+		return pb_side_va(side, uside->addr, len);
+	}
+	return -EINVAL;
+}
+
+static void pb_side_release(struct pb_side *side)
+{
+	if (side->sgt) {
+		dma_resv_lock(side->dmabuf->resv, NULL);
+		dma_buf_unmap_attachment(side->attach, side->sgt, side->dir);
+		dma_resv_unlock(side->dmabuf->resv);
+	}
+	if (side->attach)
+		dma_buf_detach(side->dmabuf, side->attach);
+	if (side->dmabuf && !IS_ERR(side->dmabuf))
+		dma_buf_put(side->dmabuf);
+
+	while (side->nr_peer) {
+		struct pb_peer_mapping *m = &side->peer[--side->nr_peer];
+
+		m->ops->p2p_unmap(&m->seg);
+	}
+	kfree(side->peer);
+
+	if (side->host_mapped)
+		dma_unmap_sgtable(side->dev, &side->host_sgt, side->dir, 0);
+	sg_free_table(&side->host_sgt);
+	if (side->pages) {
+		unpin_user_pages_dirty_lock(side->pages, side->nr_pages,
+					    pb_side_writes(side));
+		kvfree(side->pages);
+	}
+	kfree(side->runs);
+}
+
+struct pb_copy_wait {
+	struct completion done;
+	enum dmaengine_tx_result result;
+};
+
+static void pb_copy_done(void *param, const struct dmaengine_result *res)
+{
+	struct pb_copy_wait *w = param;
+
+	w->result = res ? res->result : DMA_TRANS_NOERROR;
+	complete(&w->done);
+}
+
+static int pb_copy_one(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
+		       size_t len)
+{
+	struct dma_async_tx_descriptor *tx;
+	struct pb_copy_wait w;
+	dma_cookie_t cookie;
+	long left;
+
+	init_completion(&w.done);
+	tx = dmaengine_prep_dma_memcpy(chan, dst, src, len,
+				       DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
+	if (!tx)
+		return -EIO;
+	tx->callback_result = pb_copy_done;
+	tx->callback_param = &w;
+	cookie = dmaengine_submit(tx);
+	if (dma_submit_error(cookie))
+		return -EIO;
+	dma_async_issue_pending(chan);
+
+	left = wait_for_completion_killable_timeout(&w.done,
+						    PB_COPY_DESC_TIMEOUT);
+	if (left <= 0) {
+		/* nothing may DMA into memory we are about to release */
+		dmaengine_terminate_sync(chan);
+		return left ? -EINTR : -ETIMEDOUT;
+	}
+	return w.result == DMA_TRANS_NOERROR ? 0 : -EIO;
+}
+
+static int pb_copy_runs(struct dma_chan *chan, struct pb_side *dst,
+			struct pb_side *src, u64 len, u64 *copied)
+{
+	unsigned int di = 0, si = 0;
+	u64 doff = 0, soff = 0;
+	int ret;
+
+	while (*copied < len) {
+		u64 n = min3(dst->runs[di].len - doff, src->runs[si].len - soff,
+			     (u64)PB_COPY_DESC_MAX);
+
+		ret = pb_copy_one(chan, dst->runs[di].addr + doff,
+				  src->runs[si].addr + soff, n);
+		if (ret)
+			return ret;
+		*copied += n;
+		doff += n;
+		soff += n;
+		if (doff == dst->runs[di].len) {
+			di++;
+			doff = 0;
+		}
+		if (soff == src->runs[si].len) {
+			si++;
+			soff = 0;
+		}
+	}
+	return 0;
+}
+
+static int pb_copy(struct peerbridge_copy *arg)
+{
+	struct pb_side dst = { .dir = DMA_FROM_DEVICE };
+	struct pb_side src = { .dir = DMA_TO_DEVICE };
+	struct dma_chan *chan;
+	dma_cap_mask_t mask;
+	int ret;
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	chan = dma_request_chan_by_mask(&mask);
+	if (IS_ERR(chan)) {
+		pr_info_ratelimited("peerbridge: COPY needs a DMA_MEMCPY dmaengine channel and none is available\n");
+		return -ENODEV;
+	}
+	dst.dev = chan->device->dev;
+	src.dev = dst.dev;
+	strscpy_pad(arg->channel, dma_chan_name(chan), sizeof(arg->channel));
+	strscpy_pad(arg->engine, dev_name(dst.dev), sizeof(arg->engine));
+
+	ret = pb_side_prepare(&dst, &arg->dst, arg->len);
+	if (ret)
+		goto out_release;
+	ret = pb_side_prepare(&src, &arg->src, arg->len);
+	if (ret)
+		goto out_release;
+	arg->dst_dma = dst.runs[0].addr;
+	arg->src_dma = src.runs[0].addr;
+	ret = pb_copy_runs(chan, &dst, &src, arg->len, &arg->copied);
+
+out_release:
+	pb_side_release(&src);
+	pb_side_release(&dst);
+	dma_release_channel(chan);
+	return ret;
+}
+
+static bool pb_copy_side_valid(const struct peerbridge_copy_side *side)
+{
+	if (side->type == PEERBRIDGE_SIDE_DMABUF)
+		return side->fd >= 0;
+	return side->type == PEERBRIDGE_SIDE_VA && side->fd == -1;
+}
+
+long pb_ioctl_copy(void __user *uarg)
+{
+	struct peerbridge_copy arg;
+	u32 argsz;
+	int ret, ret2;
+
+	ret = pb_copy_arg_in(&arg, sizeof(arg),
+			     offsetofend(struct peerbridge_copy, reserved),
+			     uarg);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.reserved || !arg.len ||
+	    !pb_copy_side_valid(&arg.dst) || !pb_copy_side_valid(&arg.src))
+		return -EINVAL;
+
+	arg.copied = 0;
+	arg.dst_dma = 0;
+	arg.src_dma = 0;
+	memset(arg.channel, 0, sizeof(arg.channel));
+	memset(arg.engine, 0, sizeof(arg.engine));
+	if (mutex_lock_killable(&pb_copy_lock))
+		return -EINTR;
+	ret = pb_copy(&arg);
+	mutex_unlock(&pb_copy_lock);
+
+	/* report what moved even when the copy failed part way */
+	argsz = arg.argsz;
+	arg.argsz = sizeof(arg);
+	ret2 = pb_copy_arg_out(uarg, &arg, sizeof(arg), argsz);
+	return ret ? ret : ret2;
+}
