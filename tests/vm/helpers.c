@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -8,13 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <xf86drm.h>
+#include <uapi/peerbridge.h>
 
 #include "pbvm.h"
 
 char g_ivshmem[PB_BDF_LEN], g_nvme[PB_BDF_LEN], g_vga[PB_BDF_LEN];
 char g_vram[PB_REGION_NAME_MAX], g_cmb[PB_REGION_NAME_MAX];
+struct pb_ctx *g_ctx;
 
 static unsigned int read_hex_attr(const char *bdf, const char *attr)
 {
@@ -195,4 +201,122 @@ void setup_bound(void)
 	bind_dev(g_nvme);
 	region_name(g_ivshmem, "bar2", g_vram, sizeof(g_vram));
 	region_name(g_nvme, "cmb", g_cmb, sizeof(g_cmb));
+}
+
+void setup_ctx(void)
+{
+	setup_bound();
+	g_ctx = pb_open();
+	ck_assert_msg(g_ctx, "pb_open: %s", pb_strerror(errno));
+}
+
+void teardown_ctx(void)
+{
+	pb_close(g_ctx);
+	g_ctx = NULL;
+}
+
+int ctl_ioctl(unsigned long req, void *arg)
+{
+	int fd = open(PB_CTL_NODE, O_RDWR | O_CLOEXEC), ret;
+
+	ck_assert_int_ge(fd, 0);
+	ret = ioctl(fd, req, arg) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+uint64_t bar_start(const char *bdf, int bar)
+{
+	char path[PATH_MAX], line[128];
+	unsigned long long start = 0;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	ck_assert_msg(f, "open %s", path);
+	for (i = 0; i <= bar && fgets(line, sizeof(line), f); i++)
+		start = strtoull(line, NULL, 16);
+	fclose(f);
+	ck_assert_int_eq(i, bar + 1);
+	return start;
+}
+
+void *map_region(const char *name, size_t *len)
+{
+	void *p = pb_map(g_ctx, name, len);
+
+	ck_assert_msg(p, "pb_map %s: %s", name, pb_strerror(errno));
+	return p;
+}
+
+int export_or_fail(void *addr, size_t len, unsigned int flags)
+{
+	int fd = pb_export(g_ctx, addr, len, flags);
+
+	ck_assert_msg(fd >= 0, "pb_export: %s", pb_strerror(errno));
+	return fd;
+}
+
+int copy_bufs(const struct pb_buf *dst, const struct pb_buf *src, size_t len,
+	      struct pb_copy_result *res)
+{
+	struct pb_copy_result local;
+
+	return pb_copy_ex(g_ctx, dst, src, len, 0, res ? res : &local) ?
+	       errno : 0;
+}
+
+struct pb_buf dmabuf_side(int fd, uint64_t offset)
+{
+	return (struct pb_buf){ .type = PB_BUF_DMABUF, .fd = fd,
+				.offset = offset };
+}
+
+struct pb_buf va_side(void *addr)
+{
+	return (struct pb_buf){ .type = PB_BUF_VA, .addr = addr };
+}
+
+void *host_alloc(size_t len)
+{
+	void *p = NULL;
+
+	ck_assert_int_eq(posix_memalign(&p, 4096, len), 0);
+	return p;
+}
+
+int vgem_open(void)
+{
+	struct dirent **ents;
+	int i, n, fd = -1;
+
+	/* vgem is the only DRM driver in the rig */
+	n = scandir("/dev/dri", &ents, pci_filter, alphasort);
+	ck_assert_msg(n > 0, "no /dev/dri nodes: is vgem loaded?");
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "/dev/dri/%s", ents[i]->d_name);
+		if (fd < 0 && !strncmp(ents[i]->d_name, "card", 4))
+			fd = open(path, O_RDWR | O_CLOEXEC);
+		free(ents[i]);
+	}
+	free(ents);
+	ck_assert_msg(fd >= 0, "cannot open a vgem card node");
+	return fd;
+}
+
+int vgem_dmabuf(int vgem, size_t len)
+{
+	struct drm_mode_create_dumb create = {
+		.width = len / 4, .height = 1, .bpp = 32,
+	};
+	int fd = -1;
+
+	ck_assert_int_eq(drmIoctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &create), 0);
+	ck_assert_int_eq(drmPrimeHandleToFD(vgem, create.handle,
+					    DRM_CLOEXEC | DRM_RDWR, &fd), 0);
+	return fd;
 }

@@ -15,6 +15,8 @@ int main(void)
 	srunner_add_suite(sr, suite_ioctl());
 	srunner_add_suite(sr, suite_mmap());
 	srunner_add_suite(sr, suite_lifecycle());
+	srunner_add_suite(sr, suite_export());
+	srunner_add_suite(sr, suite_copy());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

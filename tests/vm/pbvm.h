@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <peerbridge.h>
+
 #include "pb_pattern.h"
 #include "pb_util.h"
 
@@ -20,6 +22,7 @@
 #define ID_IVSHMEM	0x1af4, 0x1110
 #define ID_NVME		0x1b36, 0x0010
 #define ID_VGA		0x1234, 0x1111
+#define ID_EDU		0x1234, 0x11e8
 
 /* BDF of the nth (0-based, in bus order) device with these IDs */
 void find_pci(unsigned int vendor, unsigned int device, int nth,
@@ -48,10 +51,37 @@ int touch_write(volatile void *addr);
 extern char g_ivshmem[PB_BDF_LEN], g_nvme[PB_BDF_LEN], g_vga[PB_BDF_LEN];
 extern char g_vram[PB_REGION_NAME_MAX], g_cmb[PB_REGION_NAME_MAX];
 void setup_bound(void);
+/* ... plus a library context in g_ctx */
+extern struct pb_ctx *g_ctx;
+void setup_ctx(void);
+void teardown_ctx(void);
+
+/* an ioctl on a fresh /dev/peerbridge descriptor: 0 or the errno */
+int ctl_ioctl(unsigned long req, void *arg);
+/* start address of a BAR (CPU physical == bus address in the rig) */
+uint64_t bar_start(const char *bdf, int bar);
+/* map a whole region through g_ctx, or fail the test */
+void *map_region(const char *name, size_t *len);
+/* pb_export through g_ctx, or fail the test */
+int export_or_fail(void *addr, size_t len, unsigned int flags);
+/* pb_copy_ex through g_ctx: 0 or the errno */
+int copy_bufs(const struct pb_buf *dst, const struct pb_buf *src, size_t len,
+	      struct pb_copy_result *res);
+struct pb_buf dmabuf_side(int fd, uint64_t offset);
+struct pb_buf va_side(void *addr);
+/* page-aligned host memory, freed by the test's process exit */
+void *host_alloc(size_t len);
+
+/* vgem: a DRM device whose dma-bufs are ordinary shmem */
+int vgem_open(void);
+/* a vgem buffer of @len bytes exported as a dma-buf fd */
+int vgem_dmabuf(int vgem, size_t len);
 
 Suite *suite_regions(void);
 Suite *suite_mmap(void);
 Suite *suite_lifecycle(void);
 Suite *suite_ioctl(void);
+Suite *suite_export(void);
+Suite *suite_copy(void);
 
 #endif /* PBVM_H */

@@ -13,32 +13,10 @@
 
 #include "pbvm.h"
 
-static struct pb_ctx *ctx;
-
-static void life_setup(void)
-{
-	setup_bound();
-	ctx = pb_open();
-	ck_assert(ctx);
-}
-
-static void life_teardown(void)
-{
-	pb_close(ctx);
-}
-
-static void *map_vram(size_t *len)
-{
-	void *p = pb_map(ctx, g_vram, len);
-
-	ck_assert_msg(p, "pb_map: %s", pb_strerror(errno));
-	return p;
-}
-
 START_TEST(fork_after_map_child_has_no_mapping)
 {
 	size_t len;
-	volatile unsigned char *p = map_vram(&len);
+	volatile unsigned char *p = map_region(g_vram, &len);
 	pid_t pid;
 	int st;
 
@@ -61,7 +39,7 @@ END_TEST
 START_TEST(revoke_by_unbind_then_touch_sigbus)
 {
 	size_t len;
-	volatile unsigned char *p = map_vram(&len);
+	volatile unsigned char *p = map_region(g_vram, &len);
 
 	ck_assert_int_eq(touch_write(p), 0);
 	unbind_dev(g_ivshmem);		/* must return while mapped */
@@ -122,14 +100,14 @@ END_TEST
 START_TEST(rebind_after_revoke_maps_again_with_data_intact)
 {
 	size_t len;
-	volatile unsigned char *p = map_vram(&len);
+	volatile unsigned char *p = map_region(g_vram, &len);
 
 	pb_fill_pattern(p, len, 0x5005);
 	pb_unmap((void *)p, len);
 	unbind_dev(g_ivshmem);
 	ck_assert(!region_exists(g_vram));
 	bind_dev(g_ivshmem);
-	p = map_vram(&len);
+	p = map_region(g_vram, &len);
 	/* the exporter never touches the memory: it survives a rebind */
 	ck_assert_int_eq(pb_verify_pattern(p, len, 0x5005), -1);
 	pb_unmap((void *)p, len);
@@ -139,9 +117,8 @@ END_TEST
 START_TEST(unbind_nvme_while_cmb_mapped_then_touch_sigbus)
 {
 	size_t len;
-	volatile unsigned char *p = pb_map(ctx, g_cmb, &len);
+	volatile unsigned char *p = map_region(g_cmb, &len);
 
-	ck_assert(p);
 	ck_assert_int_eq(touch_write(p), 0);
 	unbind_dev(g_nvme);
 	ck_assert_int_eq(touch_write(p), SIGBUS);
@@ -154,7 +131,7 @@ Suite *suite_lifecycle(void)
 	Suite *s = suite_create("lifecycle");
 	TCase *tc = tcase_create("lifecycle");
 
-	tcase_add_checked_fixture(tc, life_setup, life_teardown);
+	tcase_add_checked_fixture(tc, setup_ctx, teardown_ctx);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, fork_after_map_child_has_no_mapping);
 	tcase_add_test(tc, revoke_by_unbind_then_touch_sigbus);

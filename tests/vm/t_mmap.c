@@ -13,20 +13,6 @@
 
 #include "pbvm.h"
 
-static struct pb_ctx *ctx;
-
-static void mmap_setup(void)
-{
-	setup_bound();
-	ctx = pb_open();
-	ck_assert_msg(ctx, "pb_open: %s", pb_strerror(errno));
-}
-
-static void mmap_teardown(void)
-{
-	pb_close(ctx);
-}
-
 static int open_region(const char *name)
 {
 	char path[PATH_MAX];
@@ -57,8 +43,8 @@ static int try_mmap(size_t len, off_t off, int flags)
 static void round_trip(const char *region, uint64_t seed)
 {
 	size_t la, lb;
-	void *a = pb_map(ctx, region, &la);
-	void *b = pb_map(ctx, region, &lb);
+	void *a = pb_map(g_ctx, region, &la);
+	void *b = pb_map(g_ctx, region, &lb);
 
 	ck_assert_msg(a && b, "pb_map %s: %s", region, pb_strerror(errno));
 	ck_assert_ptr_ne(a, b);
@@ -85,11 +71,10 @@ END_TEST
 START_TEST(vram_write_is_seen_by_another_process)
 {
 	size_t len;
-	void *a = pb_map(ctx, g_vram, &len);
+	void *a = map_region(g_vram, &len);
 	pid_t pid;
 	int st;
 
-	ck_assert(a);
 	pb_fill_pattern(a, len, 0x3003);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -167,7 +152,7 @@ START_TEST(pb_map_of_unknown_region_is_enoent)
 {
 	size_t len;
 
-	ck_assert_ptr_null(pb_map(ctx, "0000:7f:00.0-bar2", &len));
+	ck_assert_ptr_null(pb_map(g_ctx, "0000:7f:00.0-bar2", &len));
 	ck_assert_int_eq(errno, ENOENT);
 }
 END_TEST
@@ -179,7 +164,7 @@ START_TEST(pb_map_accepts_device_node_path)
 	void *p;
 
 	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", g_cmb);
-	p = pb_map(ctx, path, &len);
+	p = pb_map(g_ctx, path, &len);
 	ck_assert(p);
 	ck_assert_uint_eq(len, 16 * MiB);
 	pb_unmap(p, len);
@@ -191,7 +176,7 @@ Suite *suite_mmap(void)
 	Suite *s = suite_create("mmap");
 	TCase *tc = tcase_create("mmap");
 
-	tcase_add_checked_fixture(tc, mmap_setup, mmap_teardown);
+	tcase_add_checked_fixture(tc, setup_ctx, teardown_ctx);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, vram_write_reads_back_through_second_mapping);
 	tcase_add_test(tc, cmb_write_reads_back_through_second_mapping);

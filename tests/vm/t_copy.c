@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * COPY through the edu DMA engine: every data test checks each byte.  edu
+ * moves ~4 KiB per 200 ms of virtual time, so sizes stay small.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <uapi/peerbridge.h>
+
+#include "pbvm.h"
+
+#define PAGE 4096UL
+
+static char g_edu[PB_BDF_LEN];
+
+static void copy_setup(void)
+{
+	setup_ctx();
+	find_pci(ID_EDU, 0, g_edu);
+}
+
+/* a whole-region dma-buf of a freshly mapped region */
+static int region_fd(const char *region, unsigned char **map, size_t *len)
+{
+	*map = map_region(region, len);
+	return export_or_fail(*map, *len, PB_EXPORT_CLOEXEC);
+}
+
+START_TEST(copy_vram_to_cmb_peer_to_peer_below_switch)
+{
+	unsigned char *vram, *cmb;
+	struct pb_copy_result res;
+	size_t vlen, clen, n = 16 * 1024;
+	int vfd = region_fd(g_vram, &vram, &vlen);
+	int cfd = region_fd(g_cmb, &cmb, &clen);
+	struct pb_buf dst = dmabuf_side(cfd, 0), src = dmabuf_side(vfd, 0);
+
+	pb_fill_pattern(vram, n, 0x6006);
+	pb_fill_pattern(cmb, n, ~0x6006ULL);
+	ck_assert_int_eq(copy_bufs(&dst, &src, n, &res), 0);
+	ck_assert_uint_eq(res.copied, n);
+	ck_assert_int_eq(pb_verify_pattern(cmb, n, 0x6006), -1);
+	/* the engine used the BARs' bus addresses: nothing left the switch */
+	ck_assert_uint_eq(res.src_dma, bar_start(g_ivshmem, 2));
+	ck_assert_uint_eq(res.dst_dma, bar_start(g_nvme, 2));
+	ck_assert_str_eq(res.engine, g_edu);
+	ck_assert_str_eq(res.channel, "dma0chan0");
+}
+END_TEST
+
+START_TEST(copy_region_to_host_memory)
+{
+	unsigned char *vram, *host = host_alloc(8192);
+	size_t vlen;
+	int vfd = region_fd(g_vram, &vram, &vlen);
+	struct pb_buf dst = va_side(host), src = dmabuf_side(vfd, 64 * PAGE);
+
+	pb_fill_pattern(vram + 64 * PAGE, 8192, 0x7007);
+	memset(host, 0, 8192);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 8192, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(host, 8192, 0x7007), -1);
+}
+END_TEST
+
+START_TEST(copy_host_memory_to_region)
+{
+	unsigned char *cmb, *host = host_alloc(8192);
+	size_t clen;
+	int cfd = region_fd(g_cmb, &cmb, &clen);
+	struct pb_buf dst = dmabuf_side(cfd, PAGE), src = va_side(host);
+
+	pb_fill_pattern(host, 8192, 0x8008);
+	memset(cmb + PAGE, 0, 8192);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 8192, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(cmb + PAGE, 8192, 0x8008), -1);
+}
+END_TEST
+
+START_TEST(copy_from_user_va_in_region_takes_callback_path)
+{
+	unsigned char *vram, *host = host_alloc(8192);
+	struct pb_copy_result res;
+	size_t vlen;
+	struct pb_buf dst = va_side(host), src;
+
+	vram = map_region(g_vram, &vlen);
+	src = va_side(vram + 5 * PAGE);
+	pb_fill_pattern(vram + 5 * PAGE, 8192, 0x9009);
+	memset(host, 0, 8192);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 8192, &res), 0);
+	ck_assert_int_eq(pb_verify_pattern(host, 8192, 0x9009), -1);
+	/* bus address straight from the VMA's callbacks, no dma-buf made */
+	ck_assert_uint_eq(res.src_dma, bar_start(g_ivshmem, 2) + 5 * PAGE);
+	ck_assert_uint_eq(region_attr(g_vram, "exports"), 0);
+}
+END_TEST
+
+START_TEST(copy_to_user_va_in_region_takes_callback_path)
+{
+	unsigned char *cmb, *host = host_alloc(8192);
+	struct pb_copy_result res;
+	size_t clen;
+	struct pb_buf dst, src = va_side(host);
+
+	cmb = map_region(g_cmb, &clen);
+	dst = va_side(cmb + 2 * PAGE);
+	pb_fill_pattern(host, 8192, 0xa00a);
+	memset(cmb + 2 * PAGE, 0, 8192);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 8192, &res), 0);
+	ck_assert_int_eq(pb_verify_pattern(cmb + 2 * PAGE, 8192, 0xa00a), -1);
+	ck_assert_uint_eq(res.dst_dma, bar_start(g_nvme, 2) + 2 * PAGE);
+}
+END_TEST
+
+START_TEST(copy_unaligned_offsets_and_odd_length)
+{
+	const size_t n = 2 * 4088 + 77, soff = 123, doff = 4567;
+	unsigned char *vram, *cmb, before[64], after[64];
+	size_t vlen, clen;
+	int vfd = region_fd(g_vram, &vram, &vlen);
+	int cfd = region_fd(g_cmb, &cmb, &clen);
+	struct pb_buf dst = dmabuf_side(cfd, doff), src = dmabuf_side(vfd, soff);
+
+	pb_fill_pattern(vram + soff, n, 0xb00b);
+	memset(cmb + doff - 64, 0xee, n + 128);
+	memcpy(before, cmb + doff - 64, 64);
+	memcpy(after, cmb + doff + n, 64);
+	ck_assert_int_eq(copy_bufs(&dst, &src, n, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(cmb + doff, n, 0xb00b), -1);
+	/* not one byte outside the window */
+	ck_assert_int_eq(memcmp(before, cmb + doff - 64, 64), 0);
+	ck_assert_int_eq(memcmp(after, cmb + doff + n, 64), 0);
+}
+END_TEST
+
+START_TEST(copy_straddling_region_end_is_einval_nothing_written)
+{
+	unsigned char *vram, *cmb;
+	struct pb_copy_result res;
+	size_t vlen, clen;
+	int vfd = region_fd(g_vram, &vram, &vlen);
+	int cfd = region_fd(g_cmb, &cmb, &clen);
+	struct pb_buf dst = dmabuf_side(cfd, clen - 100), src = dmabuf_side(vfd, 0);
+
+	pb_fill_pattern(cmb + clen - 100, 100, 0xc00c);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 4096, &res), EINVAL);
+	ck_assert_uint_eq(res.copied, 0);
+	ck_assert_int_eq(pb_verify_pattern(cmb + clen - 100, 100, 0xc00c), -1);
+}
+END_TEST
+
+START_TEST(copy_past_end_of_peer_mapping_is_einval)
+{
+	unsigned char *host = host_alloc(3 * PAGE);
+	char path[128];
+	void *p;
+	int fd;
+	struct pb_buf dst = va_side(host), src;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", g_vram);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(p != MAP_FAILED);
+	ck_assert_int_eq(munmap((char *)p + 2 * PAGE, 2 * PAGE), 0);
+	src = va_side(p);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 3 * PAGE, NULL), EINVAL);
+	close(fd);
+}
+END_TEST
+
+START_TEST(copy_into_readonly_export_is_eacces)
+{
+	unsigned char *vram, *host = host_alloc(PAGE);
+	size_t vlen;
+	int fd;
+	struct pb_buf dst, src = va_side(host);
+
+	vram = map_region(g_vram, &vlen);
+	fd = export_or_fail(vram, vlen, PB_EXPORT_RDONLY);
+	dst = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), EACCES);
+}
+END_TEST
+
+START_TEST(copy_from_readonly_export_works)
+{
+	unsigned char *vram, *host = host_alloc(PAGE);
+	size_t vlen;
+	int fd;
+	struct pb_buf dst = va_side(host), src;
+
+	vram = map_region(g_vram, &vlen);
+	pb_fill_pattern(vram, PAGE, 0xd00d);
+	fd = export_or_fail(vram, vlen, PB_EXPORT_RDONLY);
+	src = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(host, PAGE, 0xd00d), -1);
+}
+END_TEST
+
+START_TEST(dmabuf_outlives_munmap_and_region_node)
+{
+	unsigned char *vram, *host = host_alloc(PAGE);
+	size_t vlen;
+	int fd;
+	struct pb_buf dst = va_side(host), src;
+
+	vram = map_region(g_vram, &vlen);
+	pb_fill_pattern(vram + PAGE, PAGE, 0xe00e);
+	fd = export_or_fail(vram + PAGE, PAGE, 0);
+	pb_unmap(vram, vlen);		/* pb_map closed the node already */
+	src = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(host, PAGE, 0xe00e), -1);
+}
+END_TEST
+
+START_TEST(export_of_two_adjacent_mappings_keeps_region_order)
+{
+	unsigned char *host = host_alloc(4 * PAGE), *vram;
+	char path[128], *at;
+	size_t vlen;
+	int nfd, fd;
+	struct pb_buf dst = va_side(host), src;
+
+	/* region pages 8-9 then 2-3, adjacent in the address space */
+	vram = map_region(g_vram, &vlen);
+	pb_fill_pattern(vram + 8 * PAGE, 2 * PAGE, 0xf00f);
+	pb_fill_pattern(vram + 2 * PAGE, 2 * PAGE, 0xf10f);
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", g_vram);
+	nfd = open(path, O_RDWR | O_CLOEXEC);
+	at = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(mmap(at, 2 * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, nfd, 8 * PAGE) != MAP_FAILED);
+	ck_assert(mmap(at + 2 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, nfd, 2 * PAGE) != MAP_FAILED);
+	fd = export_or_fail(at, 4 * PAGE, 0);
+	src = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 4 * PAGE, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(host, 2 * PAGE, 0xf00f), -1);
+	ck_assert_int_eq(pb_verify_pattern(host + 2 * PAGE, 2 * PAGE, 0xf10f),
+			 -1);
+	close(nfd);
+}
+END_TEST
+
+START_TEST(copy_from_foreign_exporter_dmabuf)
+{
+	unsigned char *cmb, *buf;
+	size_t clen;
+	int vgem = vgem_open(), vfd = vgem_dmabuf(vgem, 2 * PAGE);
+	int cfd = region_fd(g_cmb, &cmb, &clen);
+	struct pb_buf dst = dmabuf_side(cfd, 0), src = dmabuf_side(vfd, 0);
+
+	buf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vfd, 0);
+	ck_assert(buf != MAP_FAILED);
+	pb_fill_pattern(buf, 2 * PAGE, 0x1111);
+	memset(cmb, 0, 2 * PAGE);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 2 * PAGE, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(cmb, 2 * PAGE, 0x1111), -1);
+}
+END_TEST
+
+START_TEST(copy_across_host_bridge_is_refused_exdev)
+{
+	char far[PB_BDF_LEN], region[PB_REGION_NAME_MAX];
+	unsigned char *host = host_alloc(PAGE), *p;
+	size_t len;
+	int fd;
+	struct pb_buf dst = va_side(host), src;
+
+	/* the second ivshmem sits on its own root port */
+	find_pci(ID_IVSHMEM, 1, far);
+	bind_dev(far);
+	region_name(far, "bar2", region, sizeof(region));
+	fd = region_fd(region, &p, &len);
+	src = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), EXDEV);
+	close(fd);
+	pb_unmap(p, len);
+	unbind_dev(far);
+}
+END_TEST
+
+START_TEST(copy_after_revoke_is_enodev)
+{
+	unsigned char *vram, *host = host_alloc(PAGE);
+	size_t vlen;
+	int fd = region_fd(g_vram, &vram, &vlen);
+	struct pb_buf dst = va_side(host), src = dmabuf_side(fd, 0);
+
+	unbind_dev(g_ivshmem);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), ENODEV);
+}
+END_TEST
+
+/* COPY's argument rules, through the raw ioctl */
+static int raw_copy(struct peerbridge_copy *arg)
+{
+	arg->argsz = sizeof(*arg);
+	return ctl_ioctl(PEERBRIDGE_COPY, arg);
+}
+
+static void host_to_host(struct peerbridge_copy *arg, size_t len)
+{
+	void *a = host_alloc(len), *b = host_alloc(len);
+
+	memset(arg, 0, sizeof(*arg));
+	arg->dst = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_VA, -1,
+						  (uintptr_t)a };
+	arg->src = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_VA, -1,
+						  (uintptr_t)b };
+	arg->len = len;
+}
+
+START_TEST(copy_len_zero_is_einval)
+{
+	struct peerbridge_copy arg;
+
+	host_to_host(&arg, PAGE);
+	arg.len = 0;
+	ck_assert_int_eq(raw_copy(&arg), EINVAL);
+}
+END_TEST
+
+START_TEST(copy_unknown_flag_is_einval)
+{
+	struct peerbridge_copy arg;
+
+	host_to_host(&arg, PAGE);
+	arg.flags = 1;
+	ck_assert_int_eq(raw_copy(&arg), EINVAL);
+}
+END_TEST
+
+START_TEST(copy_nonzero_reserved_is_einval)
+{
+	struct peerbridge_copy arg;
+
+	host_to_host(&arg, PAGE);
+	arg.reserved = 1;
+	ck_assert_int_eq(raw_copy(&arg), EINVAL);
+}
+END_TEST
+
+START_TEST(copy_unknown_side_type_is_einval)
+{
+	struct peerbridge_copy arg;
+
+	host_to_host(&arg, PAGE);
+	arg.src.type = 7;
+	ck_assert_int_eq(raw_copy(&arg), EINVAL);
+}
+END_TEST
+
+START_TEST(copy_from_closed_fd_is_ebadf)
+{
+	struct peerbridge_copy arg;
+
+	host_to_host(&arg, PAGE);
+	arg.src = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_DMABUF, 999, 0 };
+	ck_assert_int_eq(raw_copy(&arg), EBADF);
+}
+END_TEST
+
+START_TEST(copy_from_fd_that_is_not_a_dmabuf_is_einval)
+{
+	struct peerbridge_copy arg;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	host_to_host(&arg, PAGE);
+	arg.src = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_DMABUF, fd, 0 };
+	ck_assert_int_eq(raw_copy(&arg), EINVAL);
+	close(fd);
+}
+END_TEST
+
+START_TEST(copy_from_unmapped_user_memory_is_efault)
+{
+	struct peerbridge_copy arg;
+	void *p = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	host_to_host(&arg, PAGE);
+	munmap(p, PAGE);
+	arg.src.addr = (uintptr_t)p;
+	ck_assert_int_eq(raw_copy(&arg), EFAULT);
+}
+END_TEST
+
+Suite *suite_copy(void)
+{
+	Suite *s = suite_create("copy");
+	TCase *tc = tcase_create("data");
+	TCase *ta = tcase_create("abi");
+
+	tcase_add_checked_fixture(tc, copy_setup, teardown_ctx);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, copy_vram_to_cmb_peer_to_peer_below_switch);
+	tcase_add_test(tc, copy_region_to_host_memory);
+	tcase_add_test(tc, copy_host_memory_to_region);
+	tcase_add_test(tc, copy_from_user_va_in_region_takes_callback_path);
+	tcase_add_test(tc, copy_to_user_va_in_region_takes_callback_path);
+	tcase_add_test(tc, copy_unaligned_offsets_and_odd_length);
+	tcase_add_test(tc, copy_straddling_region_end_is_einval_nothing_written);
+	tcase_add_test(tc, copy_past_end_of_peer_mapping_is_einval);
+	tcase_add_test(tc, copy_into_readonly_export_is_eacces);
+	tcase_add_test(tc, copy_from_readonly_export_works);
+	tcase_add_test(tc, dmabuf_outlives_munmap_and_region_node);
+	tcase_add_test(tc, export_of_two_adjacent_mappings_keeps_region_order);
+	tcase_add_test(tc, copy_from_foreign_exporter_dmabuf);
+	tcase_add_test(tc, copy_across_host_bridge_is_refused_exdev);
+	tcase_add_test(tc, copy_after_revoke_is_enodev);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(ta, setup_ctx, teardown_ctx);
+	tcase_add_test(ta, copy_len_zero_is_einval);
+	tcase_add_test(ta, copy_unknown_flag_is_einval);
+	tcase_add_test(ta, copy_nonzero_reserved_is_einval);
+	tcase_add_test(ta, copy_unknown_side_type_is_einval);
+	tcase_add_test(ta, copy_from_closed_fd_is_ebadf);
+	tcase_add_test(ta, copy_from_fd_that_is_not_a_dmabuf_is_einval);
+	tcase_add_test(ta, copy_from_unmapped_user_memory_is_efault);
+	suite_add_tcase(s, ta);
+	return s;
+}
