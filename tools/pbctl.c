@@ -133,13 +133,17 @@ static int cmd_list(struct pr *p, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		char dev[PB_BDF_LEN + 8], state[16], node[PATH_MAX];
-		uint64_t bar = 0, offset = 0, size = 0, wc = 0;
+		uint64_t bar = 0, offset = 0, size = 0, wc = 0, exports = 0;
+		uint64_t attachments = 0;
 		const char *root = pb_sysfs_root();
 
 		if (pb_sysfs_region_u64(root, name, "bar", &bar) ||
 		    pb_sysfs_region_u64(root, name, "offset", &offset) ||
 		    pb_sysfs_region_u64(root, name, "size", &size) ||
 		    pb_sysfs_region_u64(root, name, "wc", &wc) ||
+		    pb_sysfs_region_u64(root, name, "exports", &exports) ||
+		    pb_sysfs_region_u64(root, name, "attachments",
+					&attachments) ||
 		    sysfs_path(path, "class/pbmem/%s/state", name) ||
 		    pb_read_text(path, state, sizeof(state)))
 			continue;	/* vanished while listing */
@@ -156,6 +160,8 @@ static int cmd_list(struct pr *p, int argc, char **argv)
 		pr_size(p, "size", "SIZE", size);
 		pr_str(p, "state", "STATE", state);
 		pr_bool(p, "write_combining", "WC", wc);
+		pr_u64(p, "exports", "EXPORTS", exports);
+		pr_u64(p, "attachments", "ATTACHED", attachments);
 		pr_str(p, "node", "NODE", node);
 		pr_obj_end(p);
 	}

@@ -52,6 +52,10 @@ static void fake_region(const char *name, const char *bdf, const char *bar,
 	put(rel, "live\n");
 	snprintf(rel, sizeof(rel), "class/pbmem/%s/wc", name);
 	put(rel, "1\n");
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/exports", name);
+	put(rel, "2\n");
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/attachments", name);
+	put(rel, "1\n");
 	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
 	snprintf(link, sizeof(link), "%s/class/pbmem/%s/device", root, name);
 	ck_assert_int_eq(symlink(target, link), 0);
@@ -191,9 +195,9 @@ START_TEST(list_text_shows_regions_sorted_with_human_sizes)
 	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n");
 	ck_assert_int_eq(run(out, sizeof(out), false, "list"), 0);
 	ck_assert_str_eq(out,
-		"REGION             DEVICE        BAR  OFFSET  SIZE  STATE  WC   NODE\n"
-		"0000:03:00.0-bar2  0000:03:00.0  2    0       64M   live   yes  /dev/pbmem/0000:03:00.0-bar2\n"
-		"0000:06:00.0-cmb   0000:06:00.0  2    0       16M   live   yes  /dev/pbmem/0000:06:00.0-cmb\n");
+		"REGION             DEVICE        BAR  OFFSET  SIZE  STATE  WC   EXPORTS  ATTACHED  NODE\n"
+		"0000:03:00.0-bar2  0000:03:00.0  2    0       64M   live   yes  2        1         /dev/pbmem/0000:03:00.0-bar2\n"
+		"0000:06:00.0-cmb   0000:06:00.0  2    0       16M   live   yes  2        1         /dev/pbmem/0000:06:00.0-cmb\n");
 }
 END_TEST
 
@@ -207,6 +211,7 @@ START_TEST(list_json_carries_exact_bytes)
 		"{\"schema\": 1, \"regions\": [{\"name\": \"0000:03:00.0-bar2\", "
 		"\"device\": \"0000:03:00.0\", \"bar\": 2, \"offset\": 0, "
 		"\"size\": 67108864, \"state\": \"live\", \"write_combining\": true, "
+		"\"exports\": 2, \"attachments\": 1, "
 		"\"node\": \"/dev/pbmem/0000:03:00.0-bar2\"}]}\n");
 }
 END_TEST
@@ -219,6 +224,46 @@ START_TEST(list_without_module_reports_no_regions)
 	ck_assert_ptr_nonnull(strstr(out, "no regions"));
 	ck_assert_int_eq(run(out, sizeof(out), false, "-j list"), 0);
 	ck_assert_str_eq(out, "{\"schema\": 1, \"regions\": []}\n");
+}
+END_TEST
+
+START_TEST(copy_with_bad_side_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "copy @12 host 4K"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "not a copy side"));
+	ck_assert_int_eq(run(out, sizeof(out), true, "copy a-bar2@x host 4K"), 2);
+}
+END_TEST
+
+START_TEST(copy_with_bad_length_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true, "copy host host 0"), 2);
+	ck_assert_int_eq(run(out, sizeof(out), true, "copy host host 4Q"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "is not a length"));
+}
+END_TEST
+
+START_TEST(copy_with_unknown_option_is_usage_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), true,
+			     "copy host host 4K --fast"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "unknown copy option '--fast'"));
+}
+END_TEST
+
+START_TEST(copy_without_module_is_runtime_exit_1)
+{
+	char out[4096];
+
+	/* the host never has /dev/peerbridge: the module runs in VMs only */
+	ck_assert_int_eq(run(out, sizeof(out), true, "copy host host 4K"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "peerbridge.ko loaded"));
 }
 END_TEST
 
@@ -241,6 +286,10 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
 	tcase_add_test(tc, list_json_carries_exact_bytes);
 	tcase_add_test(tc, list_without_module_reports_no_regions);
+	tcase_add_test(tc, copy_with_bad_side_is_usage_exit_2);
+	tcase_add_test(tc, copy_with_bad_length_is_usage_exit_2);
+	tcase_add_test(tc, copy_with_unknown_option_is_usage_exit_2);
+	tcase_add_test(tc, copy_without_module_is_runtime_exit_1);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -132,6 +132,36 @@ START_TEST(region_name_too_long_is_einval)
 }
 END_TEST
 
+START_TEST(size_parses_binary_suffixes)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(pb_parse_size("64K", &v), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(pb_parse_size("16M", &v), 0);
+	ck_assert_uint_eq(v, 16ULL << 20);
+	ck_assert_int_eq(pb_parse_size("2G", &v), 0);
+	ck_assert_uint_eq(v, 2ULL << 30);
+	ck_assert_int_eq(pb_parse_size("0x1000", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(pb_parse_size("8253", &v), 0);
+	ck_assert_uint_eq(v, 8253);
+}
+END_TEST
+
+START_TEST(size_rejects_junk_and_overflow)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(pb_parse_size("", &v), -1);
+	ck_assert_int_eq(pb_parse_size("K", &v), -1);
+	ck_assert_int_eq(pb_parse_size("4KB", &v), -1);
+	ck_assert_int_eq(pb_parse_size("-4K", &v), -1);
+	ck_assert_int_eq(pb_parse_size("17179869184G", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+}
+END_TEST
+
 Suite *suite_util(void)
 {
 	Suite *s = suite_create("util");
@@ -146,6 +176,8 @@ Suite *suite_util(void)
 	tcase_add_test(tc, u64_parses_decimal_and_hex_only_whole);
 	tcase_add_test(tc, region_name_strips_node_dir_and_rejects_paths);
 	tcase_add_test(tc, region_name_too_long_is_einval);
+	tcase_add_test(tc, size_parses_binary_suffixes);
+	tcase_add_test(tc, size_rejects_junk_and_overflow);
 	suite_add_tcase(s, tc);
 	return s;
 }

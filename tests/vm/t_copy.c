@@ -394,11 +394,47 @@ START_TEST(copy_from_unmapped_user_memory_is_efault)
 }
 END_TEST
 
+START_TEST(pbctl_copy_vram_to_cmb_verifies_every_byte)
+{
+	char out[4096];
+
+	ck_assert_int_eq(pbctl_output(out, sizeof(out), "copy %s@4096 %s@8192 12K --verify",
+				      g_vram, g_cmb), 0);
+	ck_assert_msg(strstr(out, "bytes: 12K"), "%s", out);
+	ck_assert_msg(strstr(out, "DMA channel: dma0chan0"), "%s", out);
+	ck_assert_msg(strstr(out, "verified byte for byte: yes"), "%s", out);
+}
+END_TEST
+
+START_TEST(pbctl_copy_json_reports_exact_bytes_and_addresses)
+{
+	char out[4096], want[128];
+
+	ck_assert_int_eq(pbctl_output(out, sizeof(out), "-j copy host %s@100 8253 --verify",
+				      g_cmb), 0);
+	ck_assert_msg(strstr(out, "\"bytes\": 8253"), "%s", out);
+	snprintf(want, sizeof(want), "\"destination_dma\": \"%#llx\"",
+		 (unsigned long long)bar_start(g_nvme, 2) + 100);
+	ck_assert_msg(strstr(out, want), "no %s in %s", want, out);
+	ck_assert_msg(strstr(out, "\"verified\": true"), "%s", out);
+}
+END_TEST
+
+START_TEST(pbctl_copy_past_region_end_fails_with_exit_1)
+{
+	char out[4096];
+
+	ck_assert_int_eq(pbctl_output(out, sizeof(out), "copy host %s@16777000 4K",
+				      g_cmb), 1);
+}
+END_TEST
+
 Suite *suite_copy(void)
 {
 	Suite *s = suite_create("copy");
 	TCase *tc = tcase_create("data");
 	TCase *ta = tcase_create("abi");
+	TCase *tp = tcase_create("pbctl");
 
 	tcase_add_checked_fixture(tc, copy_setup, teardown_ctx);
 	tcase_set_timeout(tc, 120);
@@ -428,5 +464,12 @@ Suite *suite_copy(void)
 	tcase_add_test(ta, copy_from_fd_that_is_not_a_dmabuf_is_einval);
 	tcase_add_test(ta, copy_from_unmapped_user_memory_is_efault);
 	suite_add_tcase(s, ta);
+
+	tcase_add_checked_fixture(tp, setup_ctx, teardown_ctx);
+	tcase_set_timeout(tp, 120);
+	tcase_add_test(tp, pbctl_copy_vram_to_cmb_verifies_every_byte);
+	tcase_add_test(tp, pbctl_copy_json_reports_exact_bytes_and_addresses);
+	tcase_add_test(tp, pbctl_copy_past_region_end_fails_with_exit_1);
+	suite_add_tcase(s, tp);
 	return s;
 }
