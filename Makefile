@@ -26,12 +26,12 @@ LIB_PIC_OBJS	:= $(LIB_SRCS:%.c=$(B)/pic/%.o)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBSO		:= $(B)/lib/libpeerbridge.so.$(SOVERSION)
 TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o $(B)/obj/lib/pb_pattern.o
-VM_SRCS		:= $(filter-out tests/vm/pbdemo.c,$(wildcard tests/vm/*.c))
+VM_SRCS		:= $(filter-out tests/vm/pbdemo.c tests/vm/pbfuzz.c,$(wildcard tests/vm/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
 TKMOD_SRCS	:= $(wildcard tests/kmod/*.c) tests/kmod/Kbuild
 
-.PHONY: all lib tools kmod tests check demo clean deps checkpatch install
+.PHONY: all lib tools kmod tests check check-debug debug-kernel demo clean deps checkpatch install
 all: lib tools kmod tests
 
 deps:
@@ -72,24 +72,26 @@ $(B)/pbctl: $(B)/obj/tools/pbctl.o $(TOOL_OBJS) $(LIBSO)
 
 # --- module, once per kernel ---------------------------------------------------
 # kbuild writes objects next to the sources, so each kernel gets a tree of
-# symlinks of its own.
+# symlinks of its own.  The debug kernel (DEBUG_KVER) builds from its own
+# tree (DEBUG_KDIR) instead of /lib/modules.
+kdir = $(if $(filter $(1),$(DEBUG_KVER)),$(DEBUG_KDIR),/lib/modules/$(1)/build)
 kmod: $(foreach k,$(KVERS),$(B)/kmod/$(k)/peerbridge.ko $(B)/tkmod/$(k)/pb_edu_dma.ko)
 
 $(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
-	@test -d /lib/modules/$*/build || \
+	@test -d $(call kdir,$*) || \
 		{ echo "no headers for kernel $*: run scripts/deps.sh" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	@for f in kmod/*; do ln -sf ../../../$$f $(dir $@); done
-	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
+	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
 
 # test-only modules (tests/kmod), the same way
 $(B)/tkmod/%/pb_edu_dma.ko: $(TKMOD_SRCS)
 	@mkdir -p $(dir $@)
 	@for f in tests/kmod/*; do ln -sf ../../../$$f $(dir $@); done
-	$(MAKE) -C /lib/modules/$*/build M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
+	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
 
 # --- tests ---------------------------------------------------------------------
-tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo
+tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo $(B)/tests/pbfuzz
 
 # the unit tests run the built pbctl and inspect the built library
 $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/pbctl $(LIBSO)
@@ -107,9 +109,22 @@ $(B)/tests/pbdemo: tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o -L$(B)/lib -lpeerbridge
 
+$(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) -pthread -o $@ tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o \
+		-L$(B)/lib -lpeerbridge
+
 # --- the two commands ----------------------------------------------------------
 check:
 	@scripts/check.sh
+
+# the sanitizer lane: a 6.1 kernel with KASAN, lockdep, kmemleak, DMA-API
+# debugging and fault injection, built once per machine (outside the clone)
+debug-kernel:
+	@scripts/debug-kernel.sh
+
+check-debug:
+	@LANES=debug scripts/check.sh
 
 demo:
 	@scripts/demo.sh

@@ -302,7 +302,7 @@ static int pb_copy_one(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 	tx = dmaengine_prep_dma_memcpy(chan, dst, src, len,
 				       DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
 	if (!tx)
-		return -EIO;
+		return -ENOMEM;	/* no descriptor to be had */
 	tx->callback_result = pb_copy_done;
 	tx->callback_param = &w;
 	cookie = dmaengine_submit(tx);

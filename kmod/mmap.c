@@ -25,9 +25,13 @@ static int pb_fs_init_fs_context(struct fs_context *fc)
 	return init_pseudo(fc, PB_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
+/*
+ * No .owner: the mount pinned below would hold a reference on this module
+ * and keep it from ever being unloaded.  The mount is released in module
+ * exit, after every region (and so every inode) is gone.
+ */
 static struct file_system_type pb_fs_type = {
 	.name = "peerbridge",
-	.owner = THIS_MODULE,
 	.init_fs_context = pb_fs_init_fs_context,
 	.kill_sb = kill_anon_super,
 };

@@ -81,7 +81,7 @@ const struct pb_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma)
 	const struct pb_peer_ops *ops = NULL;
 	struct pb_peer_entry *e;
 
-	mmap_assert_locked(vma->vm_mm);
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
 	if (!vma->vm_ops)
 		return NULL;
 	mutex_lock(&pb_peer_lock);
@@ -109,7 +109,7 @@ int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
 	int pass, ret;
 	u64 end, cur;
 
-	mmap_assert_locked(mm);
+	lockdep_assert_held(&mm->mmap_lock);
 	if (!len || check_add_overflow(addr, len, &end) || end > TASK_SIZE)
 		return -EINVAL;
 
@@ -233,7 +233,7 @@ static int pb_region_p2p_map(struct vm_area_struct *vma,
 	struct pb_region *region = vma->vm_private_data;
 	u64 offset;
 
-	mmap_assert_locked(vma->vm_mm);
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
 	if (start < vma->vm_start || end > vma->vm_end || start >= end)
 		return -EINVAL;
 	if (write && !(vma->vm_flags & VM_WRITE))

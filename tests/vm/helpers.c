@@ -192,8 +192,57 @@ int touch_write(volatile void *addr)
 	return touch(addr, true);
 }
 
+static int kmsg_fd = -1;
+
+bool debug_kernel(void)
+{
+	return access("/sys/kernel/debug/kmemleak", F_OK) == 0;
+}
+
+static void kmsg_mark(void)
+{
+	if (kmsg_fd < 0)
+		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(kmsg_fd, 0);
+	lseek(kmsg_fd, 0, SEEK_END);
+}
+
+static const char *const splats[] = {
+	"BUG:", "WARNING:", "Oops", "KASAN", "possible circular locking",
+	"possible recursive locking", "inconsistent lock state",
+	"sleeping function called from invalid context", "hung_task",
+	"blocked for more than", "DMA-API", "general protection fault",
+	"list_add corruption", "list_del corruption",
+};
+
+void check_kernel_health(void)
+{
+	char rec[2048], text[64];
+	unsigned int i;
+	ssize_t n;
+
+	ck_assert_int_ge(kmsg_fd, 0);
+	while ((n = read(kmsg_fd, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;	/* overwritten records: read on */
+		rec[n] = '\0';
+		for (i = 0; i < sizeof(splats) / sizeof(splats[0]); i++)
+			ck_assert_msg(!strstr(rec, splats[i]),
+				      "kernel splat during the test: %s", rec);
+	}
+	if (!debug_kernel())
+		return;
+	ck_assert_msg(!pb_read_text("/sys/kernel/debug/dma-api/error_count",
+				    text, sizeof(text)) && !strcmp(text, "0"),
+		      "DMA-API debugging counted errors: %s", text);
+	ck_assert_msg(!system("grep -q 'debug_locks: *1' /proc/lockdep_stats"),
+		      "lockdep turned itself off (debug_locks is 0)");
+}
+
 void setup_bound(void)
 {
+	kmsg_mark();
 	find_pci(ID_IVSHMEM, 0, g_ivshmem);
 	find_pci(ID_NVME, 0, g_nvme);
 	find_pci(ID_VGA, 0, g_vga);
@@ -214,6 +263,7 @@ void teardown_ctx(void)
 {
 	pb_close(g_ctx);
 	g_ctx = NULL;
+	check_kernel_health();
 }
 
 int ctl_ioctl(unsigned long req, void *arg)

@@ -17,6 +17,9 @@ int main(void)
 	srunner_add_suite(sr, suite_lifecycle());
 	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_copy());
+	/* the sanitizer lane's debug kernel has fault injection */
+	if (debug_kernel())
+		srunner_add_suite(sr, suite_faults());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -43,8 +43,9 @@ add_module() {
 	echo "$name" >> "$root"/etc/modules.done
 }
 # nvme: a driver for bind to take the controller from; vgem: a dma-buf
-# importer without peer2peer, and a foreign dma-buf exporter
-for m in nvme vgem; do
+# importer without peer2peer, and a foreign dma-buf exporter.  A kernel
+# that has them built in (the debug kernel) sets PB_DISTRO_MODULES="".
+for m in ${PB_DISTRO_MODULES-nvme vgem}; do
 	add_module "$m"
 done
 cp "$b/kmod/$kver/peerbridge.ko" "$b/tkmod/$kver/pb_edu_dma.ko" \
@@ -53,11 +54,11 @@ printf 'peerbridge.ko\npb_edu_dma.ko\n' >> "$root"/etc/modules
 
 # --- binaries and exactly the libraries they need ----------------------------
 cp "$b"/pbctl "$root"/bin/pbctl
-cp "$b"/tests/pbvm "$b"/tests/pbdemo "$root"/tests/
+cp "$b"/tests/pbvm "$b"/tests/pbdemo "$b"/tests/pbfuzz "$root"/tests/
 cp "$top"/tests/vm/demo.sh "$root"/tests/demo.sh
 mkdir -p "$root"/usr/lib
 cp -P "$b"/lib/libpeerbridge.so* "$root"/usr/lib/
-for bin in "$root"/bin/pbctl "$root"/tests/pbvm "$root"/tests/pbdemo; do
+for bin in "$root"/bin/pbctl "$root"/tests/pbvm "$root"/tests/pbdemo "$root"/tests/pbfuzz; do
 	LD_LIBRARY_PATH="$b/lib" ldd "$bin" | awk '/=> \// {print $3} /^\t\// {print $1}'
 done | sort -u | while read -r lib; do
 	case $lib in "$b"/*) continue ;; esac

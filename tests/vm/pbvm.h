@@ -51,6 +51,15 @@ int touch_write(volatile void *addr);
 extern char g_ivshmem[PB_BDF_LEN], g_nvme[PB_BDF_LEN], g_vga[PB_BDF_LEN];
 extern char g_vram[PB_REGION_NAME_MAX], g_cmb[PB_REGION_NAME_MAX];
 void setup_bound(void);
+/*
+ * Kernel health around every test: setup_bound() notes where the kernel
+ * log is; check_kernel_health() (every teardown) fails the test if a splat
+ * was logged since, and on the debug kernel if lockdep switched itself off
+ * or DMA-API debugging counted an error.
+ */
+void check_kernel_health(void);
+bool debug_kernel(void);
+
 /* ... plus a library context in g_ctx */
 extern struct pb_ctx *g_ctx;
 void setup_ctx(void);
@@ -83,5 +92,6 @@ Suite *suite_lifecycle(void);
 Suite *suite_ioctl(void);
 Suite *suite_export(void);
 Suite *suite_copy(void);
+Suite *suite_faults(void);
 
 #endif /* PBVM_H */

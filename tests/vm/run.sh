@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot one kernel in the reference topology and run the guest in a mode:
-#   run.sh <kver> <check|demo|shell> <build-dir>
+#   run.sh <kver> <check|checkdebug|demo|shell> <build-dir>
+# Environment: PB_KERNEL_IMAGE (default /boot/vmlinuz-<kver>), PB_VM_MEM
+# (MiB, default 1024), PB_VM_TIMEOUT (s, default 600), PB_VM_APPEND (more
+# kernel command line), PB_DISTRO_MODULES (see mkinitrd.sh).
 # Prints the guest's output (without the dmesg dump), keeps the whole
 # serial log in <build-dir>/vm/<kver>-<mode>.log, and exits nonzero when
 # the guest's own status is nonzero, the guest did not finish within the
@@ -12,6 +15,7 @@ set -eu
 kver=$1 mode=$2 b=$3
 top=$(cd "$(dirname "$0")/../.." && pwd)
 timeout=${PB_VM_TIMEOUT:-600}
+image=${PB_KERNEL_IMAGE:-/boot/vmlinuz-$kver}
 vm=$b/vm
 mkdir -p "$vm"
 initrd=$vm/initrd-$kver.cpio.gz
@@ -28,10 +32,10 @@ console=ttyS0
 [ "$mode" = shell ] && serial=mon:stdio || serial=stdio
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -M q35 -cpu max -m 1024 -smp 2 -nographic -no-reboot \
+	-accel tcg -M q35 -cpu max -m "${PB_VM_MEM:-1024}" -smp 2 -nographic -no-reboot \
 	-vga none -net none -serial "$serial" -monitor none \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=$console quiet loglevel=4 panic=-1 oops=panic softlockup_panic=1 pb.mode=$mode" \
+	-kernel "$image" -initrd "$initrd" \
+	-append "console=$console quiet loglevel=4 panic=-1 oops=panic softlockup_panic=1 pb.mode=$mode ${PB_VM_APPEND:-}" \
 	-object memory-backend-ram,id=hm,size=64M,share=on \
 	-object memory-backend-ram,id=hm2,size=16M,share=on \
 	-drive file="$img",if=none,id=nvm,format=raw \

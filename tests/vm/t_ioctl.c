@@ -24,6 +24,7 @@ static void open_ctl(void)
 static void close_ctl(void)
 {
 	close(ctl_fd);
+	check_kernel_health();
 }
 
 /* GET_INFO with a buffer of @argsz bytes; errno-style result */

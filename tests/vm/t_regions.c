@@ -132,7 +132,7 @@ Suite *suite_regions(void)
 	Suite *s = suite_create("regions");
 	TCase *tc = tcase_create("regions");
 
-	tcase_add_checked_fixture(tc, setup_bound, NULL);
+	tcase_add_checked_fixture(tc, setup_bound, check_kernel_health);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, bind_ivshmem_creates_64m_bar2_region);
 	tcase_add_test(tc, bind_ivshmem_never_exports_register_bar0);
