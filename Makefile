@@ -28,7 +28,8 @@ LIBSO		:= $(B)/lib/libpeerbridge.so.$(SOVERSION)
 TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o $(B)/obj/lib/pb_pattern.o
 VM_SRCS		:= $(filter-out tests/vm/pbdemo.c tests/vm/pbfuzz.c,$(wildcard tests/vm/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
-KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
+KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h \
+		   include/linux/peerbridge.h
 TKMOD_SRCS	:= $(wildcard tests/kmod/*.c) tests/kmod/Kbuild
 
 .PHONY: all lib tools kmod tests check check-debug debug-kernel demo clean deps checkpatch install
@@ -149,7 +150,8 @@ install: lib tools
 # differences are confined to pb_compat.h, where they are expected)
 CHECKPATCH	?= /usr/src/linux-source-6.1/scripts/checkpatch.pl
 checkpatch:
-	$(CHECKPATCH) --strict --no-tree --quiet -f $(filter-out kmod/pb_compat.h,$(wildcard kmod/*.c kmod/*.h)) include/uapi/peerbridge.h
+	$(CHECKPATCH) --strict --no-tree --quiet -f $(filter-out kmod/pb_compat.h,$(wildcard kmod/*.c kmod/*.h)) \
+		include/uapi/peerbridge.h include/linux/peerbridge.h $(wildcard tests/kmod/*.c samples/*.c)
 
 clean:
 	rm -rf $(B)

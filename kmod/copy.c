@@ -4,8 +4,9 @@
  * channel, each side mapped for the channel's device:
  *  - a dma-buf (ours or any exporter's): attached as a dynamic importer
  *    that accepts peer-to-peer addresses;
- *  - a user address inside a peer mapping: the VMA's peer callbacks, with
- *    no dma-buf in between;
+ *  - a user address inside a peer mapping: peerbridge_map_user(), the
+ *    importer API, which goes through the VMA's peer callbacks with no
+ *    dma-buf in between;
  *  - any other user address: pinned with FOLL_LONGTERM and DMA-mapped.
  * Both sides are fully mapped and bounds-checked before the first
  * descriptor is issued; @copied counts only descriptors the engine
@@ -37,11 +38,6 @@ struct pb_dma_run {
 	u64 len;
 };
 
-struct pb_peer_mapping {
-	const struct pb_peer_ops *ops;
-	struct pb_seg seg;
-};
-
 struct pb_side {
 	enum dma_data_direction dir;	/* DMA_FROM_DEVICE for dst */
 	struct device *dev;		/* the engine */
@@ -51,9 +47,8 @@ struct pb_side {
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
-	/* peer user-address side */
-	struct pb_peer_mapping *peer;
-	unsigned int nr_peer;
+	/* peer user-address side: the importer API, as any driver would */
+	struct peerbridge_mapping *peer;
 	/* ordinary user-address side */
 	struct page **pages;
 	unsigned long nr_pages;
@@ -159,27 +154,6 @@ static int pb_side_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
 	return pb_side_runs_from_sgt(side, sgt, offset, len);
 }
 
-static int pb_side_peer_span(const struct pb_peer_span *span, void *arg)
-{
-	struct pb_side *side = arg;
-	struct pb_peer_mapping *peer, *m;
-	int ret;
-
-	peer = krealloc_array(side->peer, side->nr_peer + 1, sizeof(*peer),
-			      GFP_KERNEL);
-	if (!peer)
-		return -ENOMEM;
-	side->peer = peer;
-	m = &side->peer[side->nr_peer];
-	m->ops = span->ops;
-	ret = span->ops->p2p_map(span->vma, side->dev, span->start, span->end,
-				 pb_side_writes(side), &m->seg);
-	if (ret)
-		return ret;
-	side->nr_peer++;
-	return pb_side_add_run(side, m->seg.addr, m->seg.len);
-}
-
 static int pb_side_host(struct pb_side *side, u64 addr, u64 len)
 {
 	unsigned int gup = FOLL_LONGTERM | (pb_side_writes(side) ? FOLL_WRITE : 0);
@@ -218,6 +192,8 @@ static int pb_side_va(struct pb_side *side, u64 addr, u64 len)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
+	unsigned int i;
+	bool peer;
 	u64 end;
 	int ret;
 
@@ -225,14 +201,26 @@ static int pb_side_va(struct pb_side *side, u64 addr, u64 len)
 		return -EINVAL;
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, addr);
-	if (vma && pb_peer_ops_lookup(vma)) {
-		ret = pb_walk_peer_range(mm, addr, len, pb_side_peer_span,
-					 side);
-		mmap_read_unlock(mm);
+	peer = vma && pb_peer_ops_lookup(vma);
+	mmap_read_unlock(mm);
+	if (!peer)
+		return pb_side_host(side, addr, len);
+
+	/* held for one copy only: revocation just waits for it */
+	side->peer = peerbridge_map_user(mm, addr, len, side->dev,
+					 pb_side_writes(side), NULL, NULL);
+	if (IS_ERR(side->peer)) {
+		ret = PTR_ERR(side->peer);
+		side->peer = NULL;
 		return ret;
 	}
-	mmap_read_unlock(mm);
-	return pb_side_host(side, addr, len);
+	for (i = 0; i < side->peer->nr_segs; i++) {
+		ret = pb_side_add_run(side, side->peer->segs[i].addr,
+				      side->peer->segs[i].len);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int pb_side_prepare(struct pb_side *side,
@@ -259,12 +247,8 @@ static void pb_side_release(struct pb_side *side)
 	if (side->dmabuf && !IS_ERR(side->dmabuf))
 		dma_buf_put(side->dmabuf);
 
-	while (side->nr_peer) {
-		struct pb_peer_mapping *m = &side->peer[--side->nr_peer];
-
-		m->ops->p2p_unmap(&m->seg);
-	}
-	kfree(side->peer);
+	if (side->peer)
+		peerbridge_unmap_user(side->peer);
 
 	if (side->host_mapped)
 		dma_unmap_sgtable(side->dev, &side->host_sgt, side->dir, 0);

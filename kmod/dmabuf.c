@@ -32,7 +32,7 @@ struct pb_export_range {
 };
 
 struct pb_export {
-	struct pb_region *region;	/* holds a reference */
+	struct peerbridge_region *region;	/* holds a reference */
 	struct dma_buf *dmabuf;
 	struct list_head node;		/* on region->exports */
 	bool rdonly;
@@ -45,7 +45,7 @@ struct pb_export {
 struct pb_sgt {
 	struct sg_table sgt;
 	unsigned int nr_segs;
-	struct pb_seg segs[];
+	struct peerbridge_seg segs[];
 };
 
 static int pb_dmabuf_attach(struct dma_buf *dmabuf,
@@ -55,7 +55,7 @@ static int pb_dmabuf_attach(struct dma_buf *dmabuf,
 
 	if (!attach->peer2peer)
 		return -EOPNOTSUPP;
-	if (pb_topology_path(exp->region->pdev, attach->dev) == PB_PATH_NONE)
+	if (pb_topology_path(exp->region->pdev, attach->dev) == PEERBRIDGE_PATH_NONE)
 		return -EXDEV;
 	atomic_inc(&exp->region->nr_attachments);
 	return 0;
@@ -105,12 +105,12 @@ static struct sg_table *pb_dmabuf_map(struct dma_buf_attachment *attach,
 
 	sg = pbs->sgt.sgl;
 	for (i = 0; i < exp->nr_ranges; i++) {
-		struct pb_seg *seg = &pbs->segs[i];
+		struct peerbridge_seg *seg = &pbs->segs[i];
 		u64 done, n;
 
-		ret = pb_region_dma_map(exp->region, attach->dev,
-					exp->ranges[i].offset,
-					exp->ranges[i].len, dir, seg);
+		ret = peerbridge_region_map(exp->region, attach->dev,
+					    exp->ranges[i].offset,
+					    exp->ranges[i].len, dir, seg);
 		if (ret)
 			goto err_unmap;
 		pbs->nr_segs++;
@@ -126,7 +126,7 @@ static struct sg_table *pb_dmabuf_map(struct dma_buf_attachment *attach,
 
 err_unmap:
 	while (pbs->nr_segs)
-		pb_region_dma_unmap(&pbs->segs[--pbs->nr_segs]);
+		peerbridge_region_unmap(&pbs->segs[--pbs->nr_segs]);
 	sg_free_table(&pbs->sgt);
 err_free_pbs:
 	kfree(pbs);
@@ -139,7 +139,7 @@ static void pb_dmabuf_unmap(struct dma_buf_attachment *attach,
 	struct pb_sgt *pbs = container_of(sgt, struct pb_sgt, sgt);
 
 	while (pbs->nr_segs)
-		pb_region_dma_unmap(&pbs->segs[--pbs->nr_segs]);
+		peerbridge_region_unmap(&pbs->segs[--pbs->nr_segs]);
 	sg_free_table(&pbs->sgt);
 	kfree(pbs);
 }
@@ -155,7 +155,7 @@ static void pb_export_free(struct pb_export *exp)
 static void pb_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct pb_export *exp = dmabuf->priv;
-	struct pb_region *region = exp->region;
+	struct peerbridge_region *region = exp->region;
 
 	mutex_lock(&region->exports_lock);
 	if (!list_empty(&exp->node)) {
@@ -210,7 +210,7 @@ static int pb_export_span(const struct pb_peer_span *span, void *arg)
 /* Publish the export on its region unless revocation has begun. */
 static int pb_export_publish(struct pb_export *exp)
 {
-	struct pb_region *region = exp->region;
+	struct peerbridge_region *region = exp->region;
 	int ret = 0;
 
 	mutex_lock(&region->exports_lock);
@@ -313,7 +313,7 @@ err_free_exp:
  * Revocation, dma-buf side: new mappings fail from now on and dynamic
  * importers are told to drop theirs.
  */
-void pb_dmabuf_revoke(struct pb_region *region)
+void pb_dmabuf_revoke(struct peerbridge_region *region)
 {
 	struct pb_export *exp;
 
@@ -328,7 +328,7 @@ void pb_dmabuf_revoke(struct pb_region *region)
 }
 
 /* Revocation timed out: say who still holds DMA mappings. */
-void pb_dmabuf_report_holders(struct pb_region *region)
+void pb_dmabuf_report_holders(struct peerbridge_region *region)
 {
 	struct dma_buf_attachment *attach;
 	struct pb_export *exp;

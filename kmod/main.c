@@ -11,6 +11,7 @@
 #include <uapi/peerbridge.h>
 
 #include "pb_priv.h"
+#include "pci_exporter.h"
 
 /*
  * Copy an ioctl argument in: argsz must cover @minsz (the first published

@@ -54,7 +54,7 @@ struct inode *pb_mmap_alloc_inode(void)
 static vm_fault_t pb_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct pb_region *region = vma->vm_private_data;
+	struct peerbridge_region *region = vma->vm_private_data;
 	unsigned long pgoff = vma->vm_pgoff +
 			      ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
 	vm_fault_t ret = VM_FAULT_SIGBUS;
@@ -81,8 +81,8 @@ const struct vm_operations_struct pb_vm_ops = {
 
 static int pb_region_open(struct inode *inode, struct file *file)
 {
-	struct pb_region *region = container_of(inode->i_cdev,
-						struct pb_region, cdev);
+	struct peerbridge_region *region = container_of(inode->i_cdev,
+						struct peerbridge_region, cdev);
 
 	get_device(&region->dev);
 	file->private_data = region;
@@ -93,7 +93,7 @@ static int pb_region_open(struct inode *inode, struct file *file)
 
 static int pb_region_release(struct inode *inode, struct file *file)
 {
-	struct pb_region *region = file->private_data;
+	struct peerbridge_region *region = file->private_data;
 
 	put_device(&region->dev);
 	return 0;
@@ -101,7 +101,7 @@ static int pb_region_release(struct inode *inode, struct file *file)
 
 static int pb_region_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct pb_region *region = file->private_data;
+	struct peerbridge_region *region = file->private_data;
 	unsigned long npages = region->size >> PAGE_SHIFT;
 	unsigned long len = vma->vm_end - vma->vm_start;
 	int ret = 0;

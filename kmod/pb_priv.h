@@ -29,6 +29,8 @@
 #include <linux/rwsem.h>
 #include <linux/wait.h>
 
+#include <linux/peerbridge.h>
+
 #define PB_NAME "peerbridge"
 
 enum pb_region_state {
@@ -37,7 +39,7 @@ enum pb_region_state {
 	PB_REGION_REVOKED,
 };
 
-struct pb_region {
+struct peerbridge_region {
 	struct device dev;		/* class pbmem, holds the refcount */
 	struct cdev cdev;
 	struct inode *inode;		/* its i_mapping links every mmap */
@@ -58,60 +60,30 @@ struct pb_region {
 	struct list_head exports;	/* struct pb_export, under exports_lock */
 	atomic_t nr_exports;
 	atomic_t nr_attachments;
-};
 
-/* How an importer reaches a region. */
-enum pb_path {
-	PB_PATH_NONE,		/* refused */
-	PB_PATH_SWITCH,		/* below a common switch: PCI bus address */
-	PB_PATH_HOST_BRIDGE,	/* through the host bridge: dma_map_resource */
-};
+	/* importer mappings (peerbridge_map_user), invalidated on revoke */
+	struct mutex importers_lock;
+	struct list_head importers;
 
-/*
- * One contiguous run of a region mapped for one importer device.  While it
- * exists the region is pinned: revocation waits for it to be unmapped.
- */
-struct pb_seg {
-	dma_addr_t addr;
-	u64 len;
-	enum pb_path path;
-	enum dma_data_direction dir;
-	struct device *importer;
-	struct pb_region *region;	/* holds a reference and a pin */
-};
-
-/*
- * Peer callbacks attached to a vm_operations_struct (the "special VMA").
- * Called with the mmap lock of the VMA's mm held.
- *
- * @p2p_map: map [start, end) of @vma (inside it, page aligned) for DMA by
- *	@importer into @seg, reading (@write false) or writing the memory.
- *	The memory stays valid until @p2p_unmap, even if the VMA goes away.
- * @p2p_unmap: undo exactly what @p2p_map did.  No mmap lock needed.
- * @vma_region: the region a VMA maps (no reference taken).
- */
-struct pb_peer_ops {
-	int (*p2p_map)(struct vm_area_struct *vma, struct device *importer,
-		       unsigned long start, unsigned long end, bool write,
-		       struct pb_seg *seg);
-	void (*p2p_unmap)(struct pb_seg *seg);
-	struct pb_region *(*vma_region)(struct vm_area_struct *vma);
+	/* the exporting driver's policy; cleared when revocation starts */
+	const struct peerbridge_exporter_ops *ops;
+	void *priv;
 };
 
 /* A peer VMA subrange, as resolved by pb_walk_peer_range(). */
 struct pb_peer_span {
 	struct vm_area_struct *vma;
-	const struct pb_peer_ops *ops;
-	struct pb_region *region;
+	const struct peerbridge_peer_ops *ops;
+	struct peerbridge_region *region;
 	unsigned long start, end;	/* user addresses */
 	u64 offset;			/* of @start within the region */
 };
 
 typedef int (*pb_span_fn)(const struct pb_peer_span *span, void *arg);
 
-static inline struct pb_region *to_pb_region(struct device *dev)
+static inline struct peerbridge_region *to_pb_region(struct device *dev)
 {
-	return container_of(dev, struct pb_region, dev);
+	return container_of(dev, struct peerbridge_region, dev);
 }
 
 /* main.c: ioctl argument copying, shared by every ioctl */
@@ -122,38 +94,26 @@ int pb_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
 /* region.c */
 int pb_region_init(void);
 void pb_region_exit(void);
-struct pb_region *pb_region_create(struct pci_dev *pdev, int bar,
-				   resource_size_t offset,
-				   resource_size_t size, const char *kind);
-void pb_region_revoke(struct pb_region *region);
-void pb_region_destroy(struct pb_region *region);
 unsigned int pb_region_count(void);
 const char *pb_region_state_name(enum pb_region_state state);
-void pb_region_unpin(struct pb_region *region);
+void pb_region_unpin(struct peerbridge_region *region);
 
 /* topology.c */
-enum pb_path pb_topology_path(struct pci_dev *exporter,
-			      struct device *importer);
+enum peerbridge_path pb_topology_path(struct pci_dev *exporter,
+				      struct device *importer);
 
 /* vma_callbacks.c */
-int pb_peer_ops_register(const struct vm_operations_struct *vm_ops,
-			 const struct pb_peer_ops *ops);
-void pb_peer_ops_unregister(const struct vm_operations_struct *vm_ops);
-const struct pb_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma);
+const struct peerbridge_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma);
 int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
 		       pb_span_fn fn, void *arg);
-int pb_region_dma_map(struct pb_region *region, struct device *importer,
-		      u64 offset, u64 len, enum dma_data_direction dir,
-		      struct pb_seg *seg);
-void pb_region_dma_unmap(struct pb_seg *seg);
 long pb_ioctl_query(void __user *uarg);
 int pb_vma_callbacks_init(void);
 void pb_vma_callbacks_exit(void);
 
 /* dmabuf.c */
 long pb_ioctl_export(void __user *uarg);
-void pb_dmabuf_revoke(struct pb_region *region);
-void pb_dmabuf_report_holders(struct pb_region *region);
+void pb_dmabuf_revoke(struct peerbridge_region *region);
+void pb_dmabuf_report_holders(struct peerbridge_region *region);
 
 /* copy.c */
 long pb_ioctl_copy(void __user *uarg);
@@ -165,8 +125,7 @@ int pb_mmap_init(void);
 void pb_mmap_exit(void);
 struct inode *pb_mmap_alloc_inode(void);
 
-/* pci_exporter.c */
-int pb_pci_exporter_init(void);
-void pb_pci_exporter_exit(void);
+/* importer.c */
+void pb_importers_invalidate(struct peerbridge_region *region);
 
 #endif /* _PB_PRIV_H */

@@ -5,13 +5,20 @@
  * prefetchable memory BAR as a region, and for an NVMe controller the
  * controller memory buffer instead of the BAR that holds it.  Register
  * (non-prefetchable) BARs are never exported.
+ *
+ * It is written against <linux/peerbridge.h> only, like any third-party
+ * driver would be: regions with PEERBRIDGE_REGION_NODE, so peerbridge does
+ * their mmap, and no policy of its own.
  */
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/peerbridge.h>
 #include <linux/slab.h>
 
-#include "pb_priv.h"
+#include "pci_exporter.h"
+
+#define PB_DRV_NAME		"peerbridge"
 
 #define PB_MAX_DEV_REGIONS	(PCI_STD_NUM_BARS + 1)
 
@@ -30,7 +37,7 @@
 #define NVME_REG_LEN		0x60
 
 struct pb_pci_dev {
-	struct pb_region *regions[PB_MAX_DEV_REGIONS];
+	struct peerbridge_region *regions[PB_MAX_DEV_REGIONS];
 	unsigned int nr_regions;
 	unsigned long claimed;		/* BARs requested by us, bit per BAR */
 };
@@ -58,7 +65,7 @@ static int pb_nvme_find_cmb(struct pci_dev *pdev, struct pb_cmb *cmb)
 	    pci_resource_len(pdev, 0) < NVME_REG_LEN)
 		return 0;
 
-	ret = pci_request_region(pdev, 0, PB_NAME);
+	ret = pci_request_region(pdev, 0, PB_DRV_NAME);
 	if (ret)
 		return ret;
 	regs = pci_iomap(pdev, 0, NVME_REG_LEN);
@@ -107,15 +114,19 @@ static int pb_pci_add_region(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 			     int bar, resource_size_t offset,
 			     resource_size_t size, const char *kind)
 {
-	struct pb_region *region;
+	const struct peerbridge_region_info info = {
+		.name = kind,
+		.flags = PEERBRIDGE_REGION_NODE,
+	};
+	struct peerbridge_region *region;
 
-	region = pb_region_create(pdev, bar, offset, size, kind);
+	region = peerbridge_region_create(pdev, bar, offset, size, &info);
 	if (IS_ERR(region))
 		return PTR_ERR(region);
 	pbdev->regions[pbdev->nr_regions++] = region;
 	pci_info(pdev, "exporting BAR%d+%#llx, %llu bytes, as /dev/pbmem/%s\n",
 		 bar, (unsigned long long)offset, (unsigned long long)size,
-		 dev_name(&region->dev));
+		 peerbridge_region_name(region));
 	return 0;
 }
 
@@ -125,7 +136,7 @@ static int pb_pci_export_bar(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 	char kind[8];
 	int ret;
 
-	ret = pci_request_region(pdev, bar, PB_NAME);
+	ret = pci_request_region(pdev, bar, PB_DRV_NAME);
 	if (ret)
 		return ret;
 	__set_bit(bar, &pbdev->claimed);
@@ -144,7 +155,7 @@ static void pb_pci_unexport(struct pci_dev *pdev, struct pb_pci_dev *pbdev)
 	int bar;
 
 	while (pbdev->nr_regions)
-		pb_region_destroy(pbdev->regions[--pbdev->nr_regions]);
+		peerbridge_region_destroy(pbdev->regions[--pbdev->nr_regions]);
 	for_each_set_bit(bar, &pbdev->claimed, PCI_STD_NUM_BARS)
 		pci_release_region(pdev, bar);
 	pbdev->claimed = 0;
@@ -214,7 +225,7 @@ static void pb_pci_remove(struct pci_dev *pdev)
 }
 
 static struct pci_driver pb_pci_driver = {
-	.name = PB_NAME,
+	.name = PB_DRV_NAME,
 	.id_table = NULL,	/* binds only through driver_override */
 	.probe = pb_pci_probe,
 	.remove = pb_pci_remove,

@@ -121,7 +121,7 @@ static struct class pb_region_class = {
 
 static void pb_region_release(struct device *dev)
 {
-	struct pb_region *region = to_pb_region(dev);
+	struct peerbridge_region *region = to_pb_region(dev);
 
 	if (region->inode)
 		iput(region->inode);
@@ -131,28 +131,20 @@ static void pb_region_release(struct device *dev)
 	kfree(region);
 }
 
-/**
- * pb_region_create - make a BAR window mappable as /dev/pbmem/<BDF>-<kind>
- * @pdev: the device owning the BAR; the caller has claimed the BAR
- * @bar: BAR index
- * @offset: start of the window within the BAR, page aligned
- * @size: window length, page aligned, inside the BAR
- * @kind: name suffix ("bar2", "cmb")
- *
- * Return: the live region, holding one reference for the caller, or an
- * ERR_PTR.
- */
-struct pb_region *pb_region_create(struct pci_dev *pdev, int bar,
-				   resource_size_t offset,
-				   resource_size_t size, const char *kind)
+struct peerbridge_region *
+peerbridge_region_create(struct pci_dev *pdev, int bar,
+			 resource_size_t offset, resource_size_t size,
+			 const struct peerbridge_region_info *info)
 {
 	resource_size_t bar_len = pci_resource_len(pdev, bar);
-	struct pb_region *region;
+	struct peerbridge_region *region;
 	int minor, ret;
 
-	if (!size || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) ||
+	if (!info || !info->name || bar < 0 || bar >= PCI_STD_NUM_BARS ||
+	    !size || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) ||
 	    offset >= bar_len || size > bar_len - offset ||
-	    !PAGE_ALIGNED(pci_resource_start(pdev, bar)))
+	    !PAGE_ALIGNED(pci_resource_start(pdev, bar)) ||
+	    (info->flags & ~PEERBRIDGE_REGION_NODE))
 		return ERR_PTR(-EINVAL);
 
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
@@ -164,12 +156,16 @@ struct pb_region *pb_region_create(struct pci_dev *pdev, int bar,
 	init_waitqueue_head(&region->pins_wq);
 	mutex_init(&region->exports_lock);
 	INIT_LIST_HEAD(&region->exports);
+	mutex_init(&region->importers_lock);
+	INIT_LIST_HEAD(&region->importers);
 	region->pdev = pci_dev_get(pdev);
 	region->bar = bar;
 	region->offset = offset;
 	region->size = size;
 	region->phys = pci_resource_start(pdev, bar) + offset;
 	region->wc = !!(pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH);
+	region->ops = info->ops;
+	region->priv = info->priv;
 	region->state = PB_REGION_LIVE;
 
 	device_initialize(&region->dev);
@@ -178,27 +174,28 @@ struct pb_region *pb_region_create(struct pci_dev *pdev, int bar,
 	region->dev.release = pb_region_release;
 	/* from here on, put_device() frees everything set up above */
 
-	ret = dev_set_name(&region->dev, "%s-%s", pci_name(pdev), kind);
+	ret = dev_set_name(&region->dev, "%s-%s", pci_name(pdev), info->name);
 	if (ret)
 		goto err_put_region;
 
-	region->inode = pb_mmap_alloc_inode();
-	if (IS_ERR(region->inode)) {
-		ret = PTR_ERR(region->inode);
-		region->inode = NULL;
-		goto err_put_region;
+	if (info->flags & PEERBRIDGE_REGION_NODE) {
+		region->inode = pb_mmap_alloc_inode();
+		if (IS_ERR(region->inode)) {
+			ret = PTR_ERR(region->inode);
+			region->inode = NULL;
+			goto err_put_region;
+		}
+		minor = ida_alloc_max(&pb_region_minors, PB_MAX_REGIONS - 1,
+				      GFP_KERNEL);
+		if (minor < 0) {
+			ret = minor;
+			goto err_put_region;
+		}
+		region->dev.devt = MKDEV(MAJOR(pb_region_devt), minor);
+		cdev_init(&region->cdev, &pb_region_fops);
+		region->cdev.owner = THIS_MODULE;
 	}
-
-	minor = ida_alloc_max(&pb_region_minors, PB_MAX_REGIONS - 1,
-			      GFP_KERNEL);
-	if (minor < 0) {
-		ret = minor;
-		goto err_put_region;
-	}
-	region->dev.devt = MKDEV(MAJOR(pb_region_devt), minor);
-
-	cdev_init(&region->cdev, &pb_region_fops);
-	region->cdev.owner = THIS_MODULE;
+	/* without a devt this adds the class device only */
 	ret = cdev_device_add(&region->cdev, &region->dev);
 	if (ret)
 		goto err_put_region;
@@ -212,24 +209,26 @@ err_put_region:
 	put_device(&region->dev);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_GPL(peerbridge_region_create);
 
-void pb_region_unpin(struct pb_region *region)
+const char *peerbridge_region_name(const struct peerbridge_region *region)
+{
+	return dev_name(&region->dev);
+}
+EXPORT_SYMBOL_GPL(peerbridge_region_name);
+
+void pb_region_unpin(struct peerbridge_region *region)
 {
 	if (atomic_dec_and_test(&region->pins))
 		wake_up_all(&region->pins_wq);
 }
 
-/**
- * pb_region_revoke - make the region's memory unreachable
- * @region: the region
- *
- * Zaps every CPU mapping of the region in every process (later faults
- * raise SIGBUS, new mmaps fail with ENODEV), revokes its dma-bufs (new
- * device mappings fail with ENODEV, dynamic importers are notified) and
- * waits, for at most revoke_timeout_ms, for devices to release the DMA
- * mappings they hold, naming the holders if they do not.  Idempotent.
+/*
+ * Revocation (the kernel-doc is in <linux/peerbridge.h>): CPU mappings
+ * zapped, dma-bufs revoked, importers invalidated, then a bounded wait for
+ * the devices' DMA mappings (pins) to drain.
  */
-void pb_region_revoke(struct pb_region *region)
+void peerbridge_region_revoke(struct peerbridge_region *region)
 {
 	down_write(&region->mem_lock);
 	if (region->state != PB_REGION_LIVE) {
@@ -237,10 +236,15 @@ void pb_region_revoke(struct pb_region *region)
 		return;
 	}
 	WRITE_ONCE(region->state, PB_REGION_REVOKING);
-	unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
+	/* the exporter's policy may go away with its module from now on */
+	region->ops = NULL;
+	region->priv = NULL;
+	if (region->inode)
+		unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
 	up_write(&region->mem_lock);
 
 	pb_dmabuf_revoke(region);
+	pb_importers_invalidate(region);
 	if (!wait_event_timeout(region->pins_wq, !atomic_read(&region->pins),
 				msecs_to_jiffies(revoke_timeout_ms)))
 		pb_dmabuf_report_holders(region);
@@ -249,27 +253,23 @@ void pb_region_revoke(struct pb_region *region)
 	WRITE_ONCE(region->state, PB_REGION_REVOKED);
 	up_write(&region->mem_lock);
 }
+EXPORT_SYMBOL_GPL(peerbridge_region_revoke);
 
-/**
- * pb_region_destroy - revoke a region, remove its node, drop the creator's
- * reference
- * @region: the region returned by pb_region_create()
- *
- * Open files keep the (revoked) object alive until they are closed.
- */
-void pb_region_destroy(struct pb_region *region)
+/* Open files, dma-bufs and importers keep the revoked object alive. */
+void peerbridge_region_destroy(struct peerbridge_region *region)
 {
-	pb_region_revoke(region);
+	peerbridge_region_revoke(region);
 	mutex_lock(&pb_regions_lock);
 	list_del_init(&region->node);
 	mutex_unlock(&pb_regions_lock);
 	cdev_device_del(&region->cdev, &region->dev);
 	put_device(&region->dev);
 }
+EXPORT_SYMBOL_GPL(peerbridge_region_destroy);
 
 unsigned int pb_region_count(void)
 {
-	struct pb_region *region;
+	struct peerbridge_region *region;
 	unsigned int n = 0;
 
 	mutex_lock(&pb_regions_lock);

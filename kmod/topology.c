@@ -46,8 +46,8 @@ static struct pci_dev *pb_common_upstream(struct pci_dev *a,
 	return NULL;
 }
 
-enum pb_path pb_topology_path(struct pci_dev *exporter,
-			      struct device *importer)
+enum peerbridge_path pb_topology_path(struct pci_dev *exporter,
+				      struct device *importer)
 {
 	struct pci_dev *ipdev, *common;
 	const char *why;
@@ -61,18 +61,18 @@ enum pb_path pb_topology_path(struct pci_dev *exporter,
 		pci_info_ratelimited(exporter,
 				     "no peer path to %s: different PCI domains\n",
 				     dev_name(importer));
-		return PB_PATH_NONE;
+		return PEERBRIDGE_PATH_NONE;
 	}
 	common = pb_common_upstream(exporter, ipdev);
 	if (common == exporter || (common && pb_is_switch_port(common)))
-		return PB_PATH_SWITCH;
+		return PEERBRIDGE_PATH_SWITCH;
 	why = "no common PCIe switch";
 
 host_bridge:
 	if (host_bridge_allow)
-		return PB_PATH_HOST_BRIDGE;
+		return PEERBRIDGE_PATH_HOST_BRIDGE;
 	pci_info_ratelimited(exporter,
 			     "no peer path to %s: %s; load peerbridge with host_bridge_allow=1 if this root complex routes peer-to-peer\n",
 			     dev_name(importer), why);
-	return PB_PATH_NONE;
+	return PEERBRIDGE_PATH_NONE;
 }

@@ -21,22 +21,15 @@
 struct pb_peer_entry {
 	struct list_head node;
 	const struct vm_operations_struct *vm_ops;
-	const struct pb_peer_ops *ops;
+	const struct peerbridge_peer_ops *ops;
 };
 
 static LIST_HEAD(pb_peer_entries);
 static DEFINE_MUTEX(pb_peer_lock);
 
-/**
- * pb_peer_ops_register - attach peer callbacks to a vm_operations_struct
- * @vm_ops: the driver's VMA operations; every VMA using them is a peer VMA
- * @ops: its callbacks
- *
- * Return: 0, -EINVAL for incomplete ops, -EEXIST if already registered,
- * -ENOMEM.
- */
-int pb_peer_ops_register(const struct vm_operations_struct *vm_ops,
-			 const struct pb_peer_ops *ops)
+/* kernel-doc for the exported functions: <linux/peerbridge.h> */
+int peerbridge_register_peer_ops(const struct vm_operations_struct *vm_ops,
+				 const struct peerbridge_peer_ops *ops)
 {
 	struct pb_peer_entry *e, *pos;
 	int ret = 0;
@@ -61,8 +54,9 @@ int pb_peer_ops_register(const struct vm_operations_struct *vm_ops,
 		kfree(e);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(peerbridge_register_peer_ops);
 
-void pb_peer_ops_unregister(const struct vm_operations_struct *vm_ops)
+void peerbridge_unregister_peer_ops(const struct vm_operations_struct *vm_ops)
 {
 	struct pb_peer_entry *e, *tmp;
 
@@ -74,11 +68,12 @@ void pb_peer_ops_unregister(const struct vm_operations_struct *vm_ops)
 		}
 	mutex_unlock(&pb_peer_lock);
 }
+EXPORT_SYMBOL_GPL(peerbridge_unregister_peer_ops);
 
 /* The peer callbacks of a VMA, or NULL if it is ordinary memory. */
-const struct pb_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma)
+const struct peerbridge_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma)
 {
-	const struct pb_peer_ops *ops = NULL;
+	const struct peerbridge_peer_ops *ops = NULL;
 	struct pb_peer_entry *e;
 
 	lockdep_assert_held(&vma->vm_mm->mmap_lock);
@@ -104,7 +99,7 @@ int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
 		       pb_span_fn fn, void *arg)
 {
 	struct pb_peer_span span;
-	struct pb_region *region = NULL;
+	struct peerbridge_region *region = NULL;
 	bool peer = false, plain = false;
 	int pass, ret;
 	u64 end, cur;
@@ -150,87 +145,103 @@ int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
 	return 0;
 }
 
-/* Take a pin: fails once revocation has started. */
-static int pb_region_pin(struct pb_region *region)
+/*
+ * Take a pin, and the exporter's policy with it: fails once revocation has
+ * started.  The pin keeps revocation (and so the exporter's module) waiting
+ * while the policy runs.
+ */
+static int pb_region_pin(struct peerbridge_region *region,
+			 const struct peerbridge_exporter_ops **ops,
+			 void **priv)
 {
 	int ret = 0;
 
 	down_read(&region->mem_lock);
-	if (region->state == PB_REGION_LIVE)
+	if (region->state == PB_REGION_LIVE) {
 		atomic_inc(&region->pins);
-	else
+		*ops = region->ops;
+		*priv = region->priv;
+	} else {
 		ret = -ENODEV;
+	}
 	up_read(&region->mem_lock);
 	return ret;
 }
 
-/**
- * pb_region_dma_map - map part of a region for DMA by one device
- * @region: the region
- * @importer: the device that will issue the DMA
- * @offset: start within the region
- * @len: length
- * @dir: DMA direction, from the importer's point of view
- * @seg: filled in; undo with pb_region_dma_unmap()
- *
- * Pins the region and takes a reference on it.
- * Return: 0, -EINVAL (range), -ENODEV (revoked), -EXDEV (no peer path),
- * -EIO (dma_map_resource failed).
- */
-int pb_region_dma_map(struct pb_region *region, struct device *importer,
-		      u64 offset, u64 len, enum dma_data_direction dir,
-		      struct pb_seg *seg)
+int peerbridge_region_map(struct peerbridge_region *region,
+			  struct device *importer, u64 offset, u64 len,
+			  enum dma_data_direction dir,
+			  struct peerbridge_seg *seg)
 {
-	enum pb_path path;
+	const struct peerbridge_exporter_ops *ops;
+	enum peerbridge_path path;
+	dma_addr_t addr;
+	void *priv;
 	int ret;
 
 	if (!len || offset >= region->size || len > region->size - offset)
 		return -EINVAL;
 	path = pb_topology_path(region->pdev, importer);
-	if (path == PB_PATH_NONE)
+	if (path == PEERBRIDGE_PATH_NONE)
 		return -EXDEV;
-	ret = pb_region_pin(region);
+	ret = pb_region_pin(region, &ops, &priv);
 	if (ret)
 		return ret;
 
-	if (path == PB_PATH_SWITCH) {
-		seg->addr = pci_bus_address(region->pdev, region->bar) +
-			    region->offset + offset;
-	} else {
-		seg->addr = dma_map_resource(importer, region->phys + offset,
-					     len, dir, 0);
-		if (dma_mapping_error(importer, seg->addr)) {
-			pb_region_unpin(region);
-			return -EIO;
+	addr = pci_bus_address(region->pdev, region->bar) + region->offset +
+	       offset;
+	if (path == PEERBRIDGE_PATH_HOST_BRIDGE) {
+		addr = dma_map_resource(importer, region->phys + offset, len,
+					dir, 0);
+		if (dma_mapping_error(importer, addr)) {
+			ret = -EIO;
+			goto err_unpin;
 		}
 	}
+	/* the exporting device decides, last */
+	if (ops && ops->p2p_policy) {
+		ret = ops->p2p_policy(priv, importer, offset, len, path, &addr);
+		if (ret)
+			goto err_unmap_resource;
+	}
+
 	get_device(&region->dev);
+	seg->addr = addr;
 	seg->len = len;
 	seg->path = path;
 	seg->dir = dir;
 	seg->importer = importer;
 	seg->region = region;
 	return 0;
+
+err_unmap_resource:
+	if (path == PEERBRIDGE_PATH_HOST_BRIDGE)
+		dma_unmap_resource(importer, addr, len, dir, 0);
+err_unpin:
+	pb_region_unpin(region);
+	return ret;
 }
+EXPORT_SYMBOL_GPL(peerbridge_region_map);
 
-void pb_region_dma_unmap(struct pb_seg *seg)
+void peerbridge_region_unmap(struct peerbridge_seg *seg)
 {
-	struct pb_region *region = seg->region;
+	struct peerbridge_region *region = seg->region;
 
-	if (seg->path == PB_PATH_HOST_BRIDGE)
+	if (seg->path == PEERBRIDGE_PATH_HOST_BRIDGE)
 		dma_unmap_resource(seg->importer, seg->addr, seg->len,
 				   seg->dir, 0);
 	seg->region = NULL;
 	pb_region_unpin(region);
 	put_device(&region->dev);
 }
+EXPORT_SYMBOL_GPL(peerbridge_region_unmap);
 
 /* The generic exporter's peer callbacks: its VMAs map one region each. */
 static int pb_region_p2p_map(struct vm_area_struct *vma,
 			     struct device *importer, unsigned long start,
-			     unsigned long end, bool write, struct pb_seg *seg)
+			     unsigned long end, bool write, struct peerbridge_seg *seg)
 {
-	struct pb_region *region = vma->vm_private_data;
+	struct peerbridge_region *region = vma->vm_private_data;
 	u64 offset;
 
 	lockdep_assert_held(&vma->vm_mm->mmap_lock);
@@ -239,18 +250,18 @@ static int pb_region_p2p_map(struct vm_area_struct *vma,
 	if (write && !(vma->vm_flags & VM_WRITE))
 		return -EACCES;
 	offset = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (start - vma->vm_start);
-	return pb_region_dma_map(region, importer, offset, end - start,
+	return peerbridge_region_map(region, importer, offset, end - start,
 				 write ? DMA_FROM_DEVICE : DMA_TO_DEVICE, seg);
 }
 
-static struct pb_region *pb_region_vma_region(struct vm_area_struct *vma)
+static struct peerbridge_region *pb_region_vma_region(struct vm_area_struct *vma)
 {
 	return vma->vm_private_data;
 }
 
-static const struct pb_peer_ops pb_region_peer_ops = {
+static const struct peerbridge_peer_ops pb_region_peer_ops = {
 	.p2p_map = pb_region_p2p_map,
-	.p2p_unmap = pb_region_dma_unmap,
+	.p2p_unmap = peerbridge_region_unmap,
 	.vma_region = pb_region_vma_region,
 };
 
@@ -263,7 +274,7 @@ static int pb_query_span(const struct pb_peer_span *span, void *arg)
 {
 	struct pb_query_acc *acc = arg;
 	struct peerbridge_query *q = acc->q;
-	struct pb_region *region = span->region;
+	struct peerbridge_region *region = span->region;
 
 	if (acc->first) {
 		acc->first = false;
@@ -309,10 +320,10 @@ long pb_ioctl_query(void __user *uarg)
 
 int pb_vma_callbacks_init(void)
 {
-	return pb_peer_ops_register(&pb_vm_ops, &pb_region_peer_ops);
+	return peerbridge_register_peer_ops(&pb_vm_ops, &pb_region_peer_ops);
 }
 
 void pb_vma_callbacks_exit(void)
 {
-	pb_peer_ops_unregister(&pb_vm_ops);
+	peerbridge_unregister_peer_ops(&pb_vm_ops);
 }

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * peerbridge kernel API, for drivers that export device memory to peers or
+ * import it.  Build against it with -I<peerbridge>/include and
+ * KBUILD_EXTRA_SYMBOLS=<peerbridge build>/Module.symvers.  Every symbol is
+ * EXPORT_SYMBOL_GPL and starts with peerbridge_.  docs/driver-api.md is the
+ * prose version: lifetimes, locking, what an exporter may refuse.
+ */
+#ifndef _LINUX_PEERBRIDGE_H
+#define _LINUX_PEERBRIDGE_H
+
+#include <linux/dma-direction.h>
+#include <linux/mm_types.h>
+#include <linux/pci.h>
+#include <linux/types.h>
+
+struct peerbridge_region;
+
+/**
+ * enum peerbridge_path - how an importer device reaches a region
+ * @PEERBRIDGE_PATH_NONE: it does not; the mapping is refused
+ * @PEERBRIDGE_PATH_SWITCH: below a common PCIe switch, by PCI bus address
+ * @PEERBRIDGE_PATH_HOST_BRIDGE: through the host bridge, by an address from
+ *	dma_map_resource() (only when peerbridge.host_bridge_allow=1)
+ */
+enum peerbridge_path {
+	PEERBRIDGE_PATH_NONE,
+	PEERBRIDGE_PATH_SWITCH,
+	PEERBRIDGE_PATH_HOST_BRIDGE,
+};
+
+/**
+ * struct peerbridge_seg - one contiguous run of device memory mapped for
+ * one importer device
+ * @addr: the address the importer puts on the bus
+ * @len: its length in bytes
+ *
+ * The other fields belong to peerbridge.  While a segment is mapped its
+ * region is pinned: revocation waits (bounded) for it to be unmapped.
+ */
+struct peerbridge_seg {
+	dma_addr_t addr;
+	u64 len;
+	/* private */
+	struct peerbridge_region *region;
+	struct device *importer;
+	enum dma_data_direction dir;
+	enum peerbridge_path path;
+};
+
+/**
+ * struct peerbridge_exporter_ops - what the exporting driver decides
+ * @p2p_policy: called for every mapping of the region for a device, after
+ *	peerbridge has classified the path and computed @*addr.  Return 0 to
+ *	allow it (optionally after changing @*addr to the address this
+ *	importer must use), or a negative errno to refuse it; the errno
+ *	reaches whoever asked (EXPORT's importer, COPY, an importer driver).
+ *	May sleep.  Never called after the region is revoked.
+ */
+struct peerbridge_exporter_ops {
+	int (*p2p_policy)(void *priv, struct device *importer, u64 offset,
+			  u64 len, enum peerbridge_path path, dma_addr_t *addr);
+};
+
+/**
+ * struct peerbridge_region_info - how to create a region
+ * @name: suffix of the region's name, "<BDF>-<name>" (e.g. "bar2", "vram")
+ * @flags: PEERBRIDGE_REGION_NODE: peerbridge creates /dev/pbmem/<region>
+ *	and does mmap, faults and write-combining for it.  Without it the
+ *	driver maps the memory itself and attaches peer callbacks to its own
+ *	VMAs with peerbridge_register_peer_ops().
+ * @ops: the exporter's policy, or NULL to allow every reachable importer
+ * @priv: passed to @ops
+ */
+struct peerbridge_region_info {
+	const char *name;
+	unsigned int flags;
+#define PEERBRIDGE_REGION_NODE	BIT(0)
+	const struct peerbridge_exporter_ops *ops;
+	void *priv;
+};
+
+/**
+ * peerbridge_region_create - make a window of a BAR a peerbridge region
+ * @pdev: the device; the caller owns it and has claimed the BAR
+ * @bar: BAR index
+ * @offset: start of the window in the BAR, page aligned
+ * @size: window length, page aligned
+ * @info: name, flags, policy
+ *
+ * The region shows in /sys/class/pbmem/ (and, with PEERBRIDGE_REGION_NODE,
+ * as /dev/pbmem/<BDF>-<name>).  Returns it live, or an ERR_PTR
+ * (-EINVAL for a window outside the BAR or not page aligned, -ENOMEM,
+ * -ENOSPC when peerbridge's node numbers run out).
+ */
+struct peerbridge_region *
+peerbridge_region_create(struct pci_dev *pdev, int bar,
+			 resource_size_t offset, resource_size_t size,
+			 const struct peerbridge_region_info *info);
+
+/**
+ * peerbridge_region_revoke - cut every access to the region
+ * @region: the region
+ *
+ * Zaps peerbridge's CPU mappings of the region, makes its dma-bufs fail to
+ * map (dynamic importers are notified), calls the invalidate callback of
+ * every importer mapping, and waits up to peerbridge.revoke_timeout_ms for
+ * the devices to unmap, logging the holders if they do not.  Mappings the
+ * driver made itself are the driver's to zap (before or after).  May
+ * sleep; idempotent.
+ */
+void peerbridge_region_revoke(struct peerbridge_region *region);
+
+/**
+ * peerbridge_region_destroy - revoke the region and drop the creator's
+ * reference; the BAR may be released when this returns
+ * @region: the region
+ */
+void peerbridge_region_destroy(struct peerbridge_region *region);
+
+/* "<BDF>-<name>" */
+const char *peerbridge_region_name(const struct peerbridge_region *region);
+
+/**
+ * peerbridge_region_map - map part of a region for DMA by one device
+ * @region: the region
+ * @importer: the device that will access it
+ * @offset: start within the region
+ * @len: length
+ * @dir: DMA direction from the importer's point of view
+ * @seg: filled in
+ *
+ * The building block of a p2p_map callback.  Applies the topology policy
+ * and the exporter's policy.  Returns 0, -EINVAL (range), -ENODEV
+ * (revoked), -EXDEV (no peer path), -EIO (dma_map_resource failed), or the
+ * exporter policy's errno.  Undo with peerbridge_region_unmap().
+ */
+int peerbridge_region_map(struct peerbridge_region *region,
+			  struct device *importer, u64 offset, u64 len,
+			  enum dma_data_direction dir,
+			  struct peerbridge_seg *seg);
+void peerbridge_region_unmap(struct peerbridge_seg *seg);
+
+/**
+ * struct peerbridge_peer_ops - peer callbacks of a driver's own VMAs
+ * @p2p_map: map [@start, @end) of @vma (inside it, page aligned) for DMA by
+ *	@importer, for writing if @write, into one segment.  Called with the
+ *	VMA's mmap lock held.  The memory must stay valid until @p2p_unmap,
+ *	even if the VMA goes away.  Usually a call to peerbridge_region_map().
+ * @p2p_unmap: undo exactly what @p2p_map did.  No mmap lock held.
+ * @vma_region: the region @vma maps (no reference taken); mmap lock held.
+ */
+struct peerbridge_peer_ops {
+	int (*p2p_map)(struct vm_area_struct *vma, struct device *importer,
+		       unsigned long start, unsigned long end, bool write,
+		       struct peerbridge_seg *seg);
+	void (*p2p_unmap)(struct peerbridge_seg *seg);
+	struct peerbridge_region *(*vma_region)(struct vm_area_struct *vma);
+};
+
+/**
+ * peerbridge_register_peer_ops - make every VMA using @vm_ops a peer VMA
+ * @vm_ops: the driver's VMA operations
+ * @ops: their peer callbacks
+ *
+ * From now on EXPORT, QUERY, COPY and peerbridge_map_user() accept those
+ * VMAs.  Unregister before @vm_ops can go away (module exit).
+ * Returns 0, -EINVAL, -EEXIST or -ENOMEM.
+ */
+int peerbridge_register_peer_ops(const struct vm_operations_struct *vm_ops,
+				 const struct peerbridge_peer_ops *ops);
+void peerbridge_unregister_peer_ops(const struct vm_operations_struct *vm_ops);
+
+/**
+ * struct peerbridge_importer_ops - an importer's side of revocation
+ * @invalidate: the memory behind a mapping is being revoked.  Stop DMA to
+ *	it, then call peerbridge_unmap_user() later (a work item, the next
+ *	ioctl); revocation waits for that, bounded.  Called at most once per
+ *	mapping, may sleep, runs with peerbridge's importer lock for the
+ *	region held: it must not call peerbridge_map_user() or
+ *	peerbridge_unmap_user(), nor wait for anything that does.
+ */
+struct peerbridge_importer_ops {
+	void (*invalidate)(void *priv);
+};
+
+/**
+ * struct peerbridge_mapping - a user range resolved for one device
+ * @nr_segs: number of segments
+ * @segs: DMA segments in address order; physically contiguous runs are
+ *	merged, so a range covering two adjacent mappings of contiguous
+ *	memory is one segment
+ */
+struct peerbridge_mapping {
+	unsigned int nr_segs;
+	struct peerbridge_seg *segs;
+};
+
+/**
+ * peerbridge_map_user - resolve a user address range inside peer VMAs
+ * @mm: the address space (usually current->mm); its mmap lock must NOT be held
+ * @addr: start of the range
+ * @len: its length
+ * @dev: the device that will DMA to it
+ * @write: the device will write
+ * @ops: invalidation callback (may be NULL if the caller holds the mapping
+ *	only briefly and never blocks revocation for long)
+ * @priv: passed to @ops
+ *
+ * The direct path an RDMA or accelerator driver uses instead of GUP.
+ * Returns the mapping, or an ERR_PTR: -EINVAL (hole, overflow, mixed
+ * memory, two regions), -ENOENT (not peer memory), -EACCES (write to a
+ * read-only mapping), -ENODEV (revoked), -EXDEV, or the exporter's errno.
+ */
+struct peerbridge_mapping *
+peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
+		    struct device *dev, bool write,
+		    const struct peerbridge_importer_ops *ops, void *priv);
+void peerbridge_unmap_user(struct peerbridge_mapping *map);
+
+#endif /* _LINUX_PEERBRIDGE_H */

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The importer side of the kernel API: resolve a user address range inside
+ * peer VMAs into DMA segments for one device, through the VMAs' own peer
+ * callbacks (no struct page, no GUP), and tell the importer when the memory
+ * is revoked.  COPY uses exactly this for user addresses in peer memory.
+ */
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/peerbridge.h>
+#include <linux/slab.h>
+
+#include "pb_priv.h"
+
+/* what p2p_map returned for one VMA span, to undo it */
+struct pb_raw_seg {
+	const struct peerbridge_peer_ops *ops;
+	struct peerbridge_seg seg;
+};
+
+struct pb_import {
+	struct peerbridge_mapping pub;	/* merged segments */
+	struct peerbridge_region *region;	/* referenced */
+	struct list_head node;		/* region->importers */
+	const struct peerbridge_importer_ops *ops;
+	void *priv;
+	bool invalidated;		/* under region->importers_lock */
+	unsigned int nr_raw;
+	struct pb_raw_seg *raw;
+	struct device *dev;
+	bool write;
+};
+
+static int pb_import_span(const struct pb_peer_span *span, void *arg)
+{
+	struct pb_import *im = arg;
+	struct pb_raw_seg *raw;
+	int ret;
+
+	raw = krealloc_array(im->raw, im->nr_raw + 1, sizeof(*raw),
+			     GFP_KERNEL);
+	if (!raw)
+		return -ENOMEM;
+	im->raw = raw;
+	raw[im->nr_raw].ops = span->ops;
+	ret = span->ops->p2p_map(span->vma, im->dev, span->start, span->end,
+				 im->write, &raw[im->nr_raw].seg);
+	if (ret)
+		return ret;
+	im->nr_raw++;
+	return 0;
+}
+
+static void pb_import_unmap_raw(struct pb_import *im)
+{
+	while (im->nr_raw) {
+		struct pb_raw_seg *r = &im->raw[--im->nr_raw];
+
+		r->ops->p2p_unmap(&r->seg);
+	}
+}
+
+/* the public segments: runs contiguous on the bus merged */
+static int pb_import_merge(struct pb_import *im)
+{
+	struct peerbridge_seg *out;
+	unsigned int i, n = 0;
+
+	out = kcalloc(im->nr_raw, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < im->nr_raw; i++) {
+		const struct peerbridge_seg *s = &im->raw[i].seg;
+
+		if (n && out[n - 1].addr + out[n - 1].len == s->addr)
+			out[n - 1].len += s->len;
+		else
+			out[n++] = *s;
+	}
+	im->pub.segs = out;
+	im->pub.nr_segs = n;
+	return 0;
+}
+
+struct peerbridge_mapping *
+peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
+		    struct device *dev, bool write,
+		    const struct peerbridge_importer_ops *ops, void *priv)
+{
+	struct peerbridge_region *region;
+	struct pb_import *im;
+	bool live;
+	int ret;
+
+	if (!mm || !dev)
+		return ERR_PTR(-EINVAL);
+	im = kzalloc(sizeof(*im), GFP_KERNEL);
+	if (!im)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&im->node);
+	im->ops = ops;
+	im->priv = priv;
+	im->dev = dev;
+	im->write = write;
+
+	mmap_read_lock(mm);
+	ret = pb_walk_peer_range(mm, addr, len, pb_import_span, im);
+	mmap_read_unlock(mm);
+	if (ret)
+		goto err_unmap_raw;
+	ret = pb_import_merge(im);
+	if (ret)
+		goto err_unmap_raw;
+
+	/* the walk allows one region per range */
+	region = im->raw[0].seg.region;
+	get_device(&region->dev);
+	im->region = region;
+
+	/*
+	 * Join the region's importers, then check it is still live: if it
+	 * is, revocation (which marks the region first and invalidates
+	 * importers after) will find this mapping on the list.
+	 */
+	mutex_lock(&region->importers_lock);
+	list_add_tail(&im->node, &region->importers);
+	mutex_unlock(&region->importers_lock);
+	down_read(&region->mem_lock);
+	live = region->state == PB_REGION_LIVE;
+	up_read(&region->mem_lock);
+	if (!live) {
+		peerbridge_unmap_user(&im->pub);
+		return ERR_PTR(-ENODEV);
+	}
+	return &im->pub;
+
+err_unmap_raw:
+	pb_import_unmap_raw(im);
+	kfree(im->raw);
+	kfree(im);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(peerbridge_map_user);
+
+void peerbridge_unmap_user(struct peerbridge_mapping *map)
+{
+	struct pb_import *im = container_of(map, struct pb_import, pub);
+	struct peerbridge_region *region = im->region;
+
+	/* waits for an invalidate callback in flight */
+	mutex_lock(&region->importers_lock);
+	list_del(&im->node);
+	mutex_unlock(&region->importers_lock);
+
+	pb_import_unmap_raw(im);
+	put_device(&region->dev);
+	kfree(im->pub.segs);
+	kfree(im->raw);
+	kfree(im);
+}
+EXPORT_SYMBOL_GPL(peerbridge_unmap_user);
+
+/* Revocation: tell every importer of the region, once. */
+void pb_importers_invalidate(struct peerbridge_region *region)
+{
+	struct pb_import *im;
+
+	mutex_lock(&region->importers_lock);
+	list_for_each_entry(im, &region->importers, node) {
+		if (im->invalidated)
+			continue;
+		im->invalidated = true;
+		if (im->ops && im->ops->invalidate)
+			im->ops->invalidate(im->priv);
+	}
+	mutex_unlock(&region->importers_lock);
+}
