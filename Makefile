@@ -30,7 +30,8 @@ VM_SRCS		:= $(filter-out tests/vm/pbdemo.c tests/vm/pbfuzz.c,$(wildcard tests/vm
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h \
 		   include/linux/peerbridge.h
-TKMOD_SRCS	:= $(wildcard tests/kmod/*.c) tests/kmod/Kbuild
+TKMOD_SRCS	:= $(wildcard tests/kmod/*.c tests/kmod/*.h) tests/kmod/Kbuild
+SAMPLE_SRCS	:= $(wildcard samples/*.c) samples/Kbuild
 
 .PHONY: all lib tools kmod tests check check-debug debug-kernel demo clean deps checkpatch install
 all: lib tools kmod tests
@@ -76,7 +77,8 @@ $(B)/pbctl: $(B)/obj/tools/pbctl.o $(TOOL_OBJS) $(LIBSO)
 # symlinks of its own.  The debug kernel (DEBUG_KVER) builds from its own
 # tree (DEBUG_KDIR) instead of /lib/modules.
 kdir = $(if $(filter $(1),$(DEBUG_KVER)),$(DEBUG_KDIR),/lib/modules/$(1)/build)
-kmod: $(foreach k,$(KVERS),$(B)/kmod/$(k)/peerbridge.ko $(B)/tkmod/$(k)/pb_edu_dma.ko)
+kmod: $(foreach k,$(KVERS),$(B)/kmod/$(k)/peerbridge.ko $(B)/tkmod/$(k)/pb_edu_dma.ko \
+	$(B)/samples/$(k)/pb_vga.ko)
 
 $(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
 	@test -d $(call kdir,$*) || \
@@ -85,11 +87,19 @@ $(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
 	@for f in kmod/*; do ln -sf ../../../$$f $(dir $@); done
 	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
 
-# test-only modules (tests/kmod), the same way
-$(B)/tkmod/%/pb_edu_dma.ko: $(TKMOD_SRCS)
+# test-only modules (tests/kmod) and the samples, the same way; they use
+# peerbridge's exported symbols
+$(B)/tkmod/%/pb_edu_dma.ko: $(TKMOD_SRCS) $(B)/kmod/%/peerbridge.ko
 	@mkdir -p $(dir $@)
 	@for f in tests/kmod/*; do ln -sf ../../../$$f $(dir $@); done
-	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
+	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
+
+$(B)/samples/%/pb_vga.ko: $(SAMPLE_SRCS) $(B)/kmod/%/peerbridge.ko
+	@mkdir -p $(dir $@)
+	@for f in samples/*; do ln -sf ../../../$$f $(dir $@); done
+	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
 
 # --- tests ---------------------------------------------------------------------
 tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo $(B)/tests/pbfuzz

@@ -17,6 +17,7 @@ int main(void)
 	srunner_add_suite(sr, suite_lifecycle());
 	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_copy());
+	srunner_add_suite(sr, suite_driver());
 	/* the sanitizer lane's debug kernel has fault injection */
 	if (debug_kernel())
 		srunner_add_suite(sr, suite_faults());

@@ -93,5 +93,6 @@ Suite *suite_ioctl(void);
 Suite *suite_export(void);
 Suite *suite_copy(void);
 Suite *suite_faults(void);
+Suite *suite_driver(void);
 
 #endif /* PBVM_H */

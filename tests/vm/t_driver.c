@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel API as driver authors use it: the sample GPU-class driver
+ * (samples/pb_vga.c) exporting its own VRAM mappings, and the test
+ * importer driver (tests/kmod/pb_test_importer.c) resolving user ranges
+ * with peerbridge_map_user().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../kmod/pb_test_importer.h"
+#include "pbvm.h"
+
+#define PAGE 4096UL
+
+static char g_edu[PB_BDF_LEN], g_sample[PB_REGION_NAME_MAX];
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* the VGA device on pb_vga, however earlier tests left it */
+static void sample_setup(void)
+{
+	char drv[64], path[PATH_MAX];
+
+	setup_ctx();
+	find_pci(ID_EDU, 0, g_edu);
+	region_name(g_vga, "vram", g_sample, sizeof(g_sample));
+	ck_assert_int_eq(write_file("/sys/module/pb_vga/parameters/deny_importer",
+				    "\n"), 0);
+	driver_of(g_vga, drv, sizeof(drv));
+	if (!strcmp(drv, "pb_vga"))
+		return;
+	if (!strcmp(drv, "peerbridge"))
+		unbind_dev(g_vga);	/* clears driver_override, reprobes */
+	driver_of(g_vga, drv, sizeof(drv));
+	if (strcmp(drv, "pb_vga")) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+			 g_vga);
+		write_file(path, "\n");
+		ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind",
+					    g_vga), 0);
+	}
+}
+
+static unsigned char *map_sample(size_t len, int *fdp)
+{
+	int fd = open("/dev/pb_vga", O_RDWR | O_CLOEXEC);
+	void *p;
+
+	ck_assert_msg(fd >= 0, "/dev/pb_vga: %s", strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(p != MAP_FAILED);
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return p;
+}
+
+START_TEST(sample_region_is_listed_without_a_node)
+{
+	char path[PATH_MAX], out[8192];
+
+	snprintf(path, sizeof(path), "/sys/class/pbmem/%s", g_sample);
+	ck_assert_msg(access(path, F_OK) == 0, "no %s", path);
+	ck_assert(!region_exists(g_sample));	/* no /dev/pbmem node */
+	ck_assert_uint_eq(region_attr(g_sample, "size"), 16 * MiB);
+	ck_assert_int_eq(pbctl_output(out, sizeof(out), "-j list"), 0);
+	ck_assert_msg(strstr(out, g_sample), "%s", out);
+}
+END_TEST
+
+START_TEST(sample_vram_copied_to_cmb_and_back_byte_for_byte)
+{
+	unsigned char *vram = map_sample(64 * 1024, NULL), *cmb;
+	size_t clen, n = 8192;
+	int vfd = export_or_fail(vram, 64 * 1024, PB_EXPORT_CLOEXEC), cfd;
+	struct pb_buf dst, src;
+
+	cmb = map_region(g_cmb, &clen);
+	cfd = export_or_fail(cmb, clen, PB_EXPORT_CLOEXEC);
+	pb_fill_pattern(vram, n, 0x2112);
+	memset(cmb, 0, n);
+	dst = dmabuf_side(cfd, 0);
+	src = dmabuf_side(vfd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, n, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(cmb, n, 0x2112), -1);
+
+	/* and back, into the sample's VMA through its own callbacks */
+	pb_fill_pattern(cmb, n, 0x2113);
+	memset(vram + 4 * PAGE, 0, n);
+	dst = va_side(vram + 4 * PAGE);
+	src = dmabuf_side(cfd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, n, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(vram + 4 * PAGE, n, 0x2113), -1);
+}
+END_TEST
+
+START_TEST(sample_mapping_queries_as_its_region)
+{
+	unsigned char *vram = map_sample(8 * PAGE, NULL);
+	struct pb_range_info info;
+
+	ck_assert_int_eq(pb_query(g_ctx, vram + PAGE, PAGE, &info), 0);
+	ck_assert_str_eq(info.region, g_sample);
+	ck_assert_str_eq(info.device, g_vga);
+	ck_assert_uint_eq(info.bar, 0);
+	ck_assert_uint_eq(info.offset, PAGE);
+}
+END_TEST
+
+START_TEST(sample_policy_refuses_the_denied_importer)
+{
+	unsigned char *vram = map_sample(4 * PAGE, NULL), *host = host_alloc(PAGE);
+	int fd = export_or_fail(vram, 4 * PAGE, PB_EXPORT_CLOEXEC);
+	struct pb_buf dst = va_side(host), src = dmabuf_side(fd, 0);
+
+	ck_assert_int_eq(write_file("/sys/module/pb_vga/parameters/deny_importer",
+				    g_edu), 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), EPERM);
+	ck_assert_int_eq(write_file("/sys/module/pb_vga/parameters/deny_importer",
+				    "\n"), 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), 0);
+}
+END_TEST
+
+/* --- the importer API ------------------------------------------------------ */
+
+static int pbti_fd(void)
+{
+	int fd = open("/dev/pb_test_importer", O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "/dev/pb_test_importer: %s", strerror(errno));
+	return fd;
+}
+
+static int pbti_map_range(int fd, void *addr, size_t len, bool write,
+			  struct pbti_map *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->addr = (uintptr_t)addr;
+	m->len = len;
+	m->write = write;
+	return ioctl(fd, PBTI_MAP, m) ? errno : 0;
+}
+
+static void pbti_unmap_slot(int fd, unsigned int slot)
+{
+	ck_assert_int_eq(ioctl(fd, PBTI_UNMAP, &slot), 0);
+}
+
+/* region pages @a and @b mapped adjacently, two pages each */
+static char *two_adjacent_mappings(const char *region, off_t a, off_t b)
+{
+	char path[PATH_MAX], *at;
+	int fd;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", region);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	at = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(mmap(at, 2 * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, fd, a * PAGE) != MAP_FAILED);
+	ck_assert(mmap(at + 2 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, fd, b * PAGE) != MAP_FAILED);
+	close(fd);
+	return at;
+}
+
+START_TEST(importer_adjacent_contiguous_mappings_resolve_to_one_segment)
+{
+	char *at = two_adjacent_mappings(g_cmb, 0, 2);
+	int fd = pbti_fd();
+	struct pbti_map m;
+
+	ck_assert_int_eq(pbti_map_range(fd, at, 4 * PAGE, true, &m), 0);
+	ck_assert_uint_eq(m.nr_segs, 1);
+	ck_assert_uint_eq(m.segs[0].addr, bar_start(g_nvme, 2));
+	ck_assert_uint_eq(m.segs[0].len, 4 * PAGE);
+	pbti_unmap_slot(fd, m.slot);
+	close(fd);
+}
+END_TEST
+
+START_TEST(importer_adjacent_noncontiguous_mappings_resolve_to_two_segments)
+{
+	char *at = two_adjacent_mappings(g_cmb, 8, 2);
+	int fd = pbti_fd();
+	struct pbti_map m;
+
+	ck_assert_int_eq(pbti_map_range(fd, at, 4 * PAGE, false, &m), 0);
+	ck_assert_uint_eq(m.nr_segs, 2);
+	ck_assert_uint_eq(m.segs[0].addr, bar_start(g_nvme, 2) + 8 * PAGE);
+	ck_assert_uint_eq(m.segs[0].len, 2 * PAGE);
+	ck_assert_uint_eq(m.segs[1].addr, bar_start(g_nvme, 2) + 2 * PAGE);
+	ck_assert_uint_eq(m.segs[1].len, 2 * PAGE);
+	pbti_unmap_slot(fd, m.slot);
+	close(fd);
+}
+END_TEST
+
+START_TEST(importer_invalidated_on_revoke_then_resolution_fails)
+{
+	size_t len;
+	unsigned char *vram = map_region(g_vram, &len);
+	int fd = pbti_fd();
+	struct pbti_status st = { 0 };
+	struct pbti_map m;
+
+	ck_assert_int_eq(pbti_map_range(fd, vram, 4 * PAGE, true, &m), 0);
+	unbind_dev(g_ivshmem);		/* revokes the region */
+	st.slot = m.slot;
+	ck_assert_int_eq(ioctl(fd, PBTI_STATUS, &st), 0);
+	ck_assert_uint_eq(st.invalidated, 1);
+	ck_assert_uint_eq(st.released, 1);
+	pbti_unmap_slot(fd, m.slot);
+	/* the VMA is still there, the memory is not */
+	ck_assert_int_eq(pbti_map_range(fd, vram, PAGE, false, &m), ENODEV);
+	close(fd);
+}
+END_TEST
+
+START_TEST(importer_of_plain_memory_is_enoent)
+{
+	int fd = pbti_fd();
+	struct pbti_map m;
+
+	ck_assert_int_eq(pbti_map_range(fd, host_alloc(PAGE), PAGE, false, &m),
+			 ENOENT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(importer_write_to_readonly_mapping_is_eacces)
+{
+	char path[PATH_MAX];
+	int nfd, fd = pbti_fd();
+	struct pbti_map m;
+	void *p;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", g_vram);
+	nfd = open(path, O_RDWR | O_CLOEXEC);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, nfd, 0);
+	ck_assert(p != MAP_FAILED);
+	ck_assert_int_eq(pbti_map_range(fd, p, PAGE, true, &m), EACCES);
+	close(nfd);
+	close(fd);
+}
+END_TEST
+
+/* --- the sample going away while everything is in use ---------------------- */
+
+START_TEST(unbind_sample_with_mapping_export_and_importer_is_safe)
+{
+	int nfd, tfd = pbti_fd();
+	unsigned char *vram = map_sample(8 * PAGE, &nfd), *host = host_alloc(PAGE);
+	int fd = export_or_fail(vram, 8 * PAGE, PB_EXPORT_CLOEXEC);
+	struct pb_buf dst = va_side(host), src = dmabuf_side(fd, 0);
+	struct pbti_status st = { 0 };
+	struct pbti_map m;
+
+	ck_assert_int_eq(touch_write(vram), 0);
+	ck_assert_int_eq(pbti_map_range(tfd, vram + PAGE, PAGE, false, &m), 0);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
+				    g_vga), 0);
+	ck_assert_int_eq(touch_read(vram), SIGBUS);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), ENODEV);
+	st.slot = m.slot;
+	ck_assert_int_eq(ioctl(tfd, PBTI_STATUS, &st), 0);
+	ck_assert_uint_eq(st.invalidated, 1);
+	pbti_unmap_slot(tfd, m.slot);
+	close(fd);
+	close(nfd);
+	close(tfd);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind", g_vga), 0);
+	ck_assert_int_eq(access("/dev/pb_vga", F_OK), 0);
+}
+END_TEST
+
+START_TEST(unload_sample_with_live_export_then_it_maps_enodev)
+{
+	unsigned char *vram = map_sample(8 * PAGE, NULL), *host = host_alloc(PAGE);
+	int fd = export_or_fail(vram, 8 * PAGE, PB_EXPORT_CLOEXEC);
+	struct pb_buf dst = va_side(host), src = dmabuf_side(fd, 0);
+
+	munmap(vram, 8 * PAGE);		/* only the dma-buf is left */
+	ck_assert_int_eq(system("rmmod pb_vga"), 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), ENODEV);
+	close(fd);
+	ck_assert_int_eq(system("insmod /lib/modules/pb_vga.ko"), 0);
+	ck_assert_int_eq(access("/dev/pb_vga", F_OK), 0);
+}
+END_TEST
+
+Suite *suite_driver(void)
+{
+	Suite *s = suite_create("driver-api");
+	TCase *ts = tcase_create("sample");
+	TCase *ti = tcase_create("importer");
+
+	tcase_add_checked_fixture(ts, sample_setup, teardown_ctx);
+	tcase_set_timeout(ts, 120);
+	tcase_add_test(ts, sample_region_is_listed_without_a_node);
+	tcase_add_test(ts, sample_vram_copied_to_cmb_and_back_byte_for_byte);
+	tcase_add_test(ts, sample_mapping_queries_as_its_region);
+	tcase_add_test(ts, sample_policy_refuses_the_denied_importer);
+	tcase_add_test(ts, unbind_sample_with_mapping_export_and_importer_is_safe);
+	tcase_add_test(ts, unload_sample_with_live_export_then_it_maps_enodev);
+	suite_add_tcase(s, ts);
+
+	tcase_add_checked_fixture(ti, sample_setup, teardown_ctx);
+	tcase_set_timeout(ti, 60);
+	tcase_add_test(ti, importer_adjacent_contiguous_mappings_resolve_to_one_segment);
+	tcase_add_test(ti, importer_adjacent_noncontiguous_mappings_resolve_to_two_segments);
+	tcase_add_test(ti, importer_invalidated_on_revoke_then_resolution_fails);
+	tcase_add_test(ti, importer_of_plain_memory_is_enoent);
+	tcase_add_test(ti, importer_write_to_readonly_mapping_is_eacces);
+	suite_add_tcase(s, ti);
+	return s;
+}
