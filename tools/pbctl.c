@@ -150,7 +150,12 @@ static int cmd_list(struct pr *p, int argc, char **argv)
 		if (sysfs_path(path, "class/pbmem/%s/device", name))
 			continue;
 		link_name(path, dev, sizeof(dev));
-		snprintf(node, sizeof(node), PB_REGION_DIR "/%s", name);
+		/* a region has a node when it has a device number */
+		if (sysfs_path(path, "class/pbmem/%s/dev", name) ||
+		    access(path, F_OK))
+			node[0] = '\0';
+		else
+			snprintf(node, sizeof(node), PB_REGION_DIR "/%s", name);
 
 		pr_obj_begin(p, NULL);
 		pr_str(p, "name", "REGION", name);
@@ -162,7 +167,7 @@ static int cmd_list(struct pr *p, int argc, char **argv)
 		pr_bool(p, "write_combining", "WC", wc);
 		pr_u64(p, "exports", "EXPORTS", exports);
 		pr_u64(p, "attachments", "ATTACHED", attachments);
-		pr_str(p, "node", "NODE", node);
+		pr_str(p, "node", "NODE", node[0] ? node : NULL);
 		pr_obj_end(p);
 	}
 	pr_list_end(p);

@@ -193,9 +193,12 @@ void pr_str(struct pr *p, const char *key, const char *label,
 {
 	if (p->json) {
 		pr_json_key(p, key);
-		pr_json_string(p->out, val);
+		if (val)
+			pr_json_string(p->out, val);
+		else
+			fputs("null", p->out);
 	} else {
-		pr_text(p, label, val);
+		pr_text(p, label, val ? val : "-");
 	}
 }
 

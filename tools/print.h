@@ -34,6 +34,7 @@ void pr_list_end(struct pr *p);
 /* @key names a top-level object; NULL for an element of a list */
 void pr_obj_begin(struct pr *p, const char *key);
 void pr_obj_end(struct pr *p);
+/* a NULL @val is JSON null and "-" for people */
 void pr_str(struct pr *p, const char *key, const char *label,
 	    const char *val);
 void pr_u64(struct pr *p, const char *key, const char *label, uint64_t val);

@@ -36,7 +36,7 @@ static void dir(const char *rel)
 }
 
 static void fake_region(const char *name, const char *bdf, const char *bar,
-			const char *size)
+			const char *size, bool node)
 {
 	char rel[256], target[256], link[512];
 
@@ -56,6 +56,10 @@ static void fake_region(const char *name, const char *bdf, const char *bar,
 	put(rel, "2\n");
 	snprintf(rel, sizeof(rel), "class/pbmem/%s/attachments", name);
 	put(rel, "1\n");
+	if (node) {
+		snprintf(rel, sizeof(rel), "class/pbmem/%s/dev", name);
+		put(rel, "240:0\n");
+	}
 	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
 	snprintf(link, sizeof(link), "%s/class/pbmem/%s/device", root, name);
 	ck_assert_int_eq(symlink(target, link), 0);
@@ -191,12 +195,14 @@ START_TEST(list_text_shows_regions_sorted_with_human_sizes)
 {
 	char out[4096];
 
-	fake_region("0000:06:00.0-cmb", "0000:06:00.0", "2\n", "16777216\n");
-	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n");
+	fake_region("0000:06:00.0-cmb", "0000:06:00.0", "2\n", "16777216\n", true);
+	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
+	fake_region("0000:05:00.0-vram", "0000:05:00.0", "0\n", "16777216\n", false);
 	ck_assert_int_eq(run(out, sizeof(out), false, "list"), 0);
 	ck_assert_str_eq(out,
 		"REGION             DEVICE        BAR  OFFSET  SIZE  STATE  WC   EXPORTS  ATTACHED  NODE\n"
 		"0000:03:00.0-bar2  0000:03:00.0  2    0       64M   live   yes  2        1         /dev/pbmem/0000:03:00.0-bar2\n"
+		"0000:05:00.0-vram  0000:05:00.0  0    0       16M   live   yes  2        1         -\n"
 		"0000:06:00.0-cmb   0000:06:00.0  2    0       16M   live   yes  2        1         /dev/pbmem/0000:06:00.0-cmb\n");
 }
 END_TEST
@@ -205,7 +211,7 @@ START_TEST(list_json_carries_exact_bytes)
 {
 	char out[4096];
 
-	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n");
+	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
 	ck_assert_int_eq(run(out, sizeof(out), false, "--json list"), 0);
 	ck_assert_str_eq(out,
 		"{\"schema\": 1, \"regions\": [{\"name\": \"0000:03:00.0-bar2\", "
@@ -267,6 +273,16 @@ START_TEST(copy_without_module_is_runtime_exit_1)
 }
 END_TEST
 
+START_TEST(list_json_region_without_node_has_null_node)
+{
+	char out[4096];
+
+	fake_region("0000:05:00.0-vram", "0000:05:00.0", "0\n", "16777216\n", false);
+	ck_assert_int_eq(run(out, sizeof(out), false, "-j list"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"attachments\": 1, \"node\": null}"));
+}
+END_TEST
+
 Suite *suite_pbctl(void)
 {
 	Suite *s = suite_create("pbctl");
@@ -285,6 +301,7 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, failed_json_command_leaves_stdout_empty);
 	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
 	tcase_add_test(tc, list_json_carries_exact_bytes);
+	tcase_add_test(tc, list_json_region_without_node_has_null_node);
 	tcase_add_test(tc, list_without_module_reports_no_regions);
 	tcase_add_test(tc, copy_with_bad_side_is_usage_exit_2);
 	tcase_add_test(tc, copy_with_bad_length_is_usage_exit_2);

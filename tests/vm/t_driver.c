@@ -85,6 +85,7 @@ START_TEST(sample_region_is_listed_without_a_node)
 	ck_assert_uint_eq(region_attr(g_sample, "size"), 16 * MiB);
 	ck_assert_int_eq(pbctl_output(out, sizeof(out), "-j list"), 0);
 	ck_assert_msg(strstr(out, g_sample), "%s", out);
+	ck_assert_msg(strstr(out, "\"node\": null"), "%s", out);
 }
 END_TEST
 

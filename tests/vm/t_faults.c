@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault-injection sweep (debug kernel only): for every ioctl and for
- * bind/probe, fail the Nth slab or page allocation of the calling task
+ * Fault-injection sweep (debug kernel only): for every ioctl, for mmap,
+ * for the importer API and for bind/probe, fail the Nth slab or page allocation of the calling task
  * (/proc/thread-self/fail-nth) for N = 1, 2, ... until the call gets
  * through without reaching N.  Every injected failure must come back as a
  * clean errno, leave nothing half made, and the very next call must
@@ -20,6 +20,7 @@
 
 #include <uapi/peerbridge.h>
 
+#include "../kmod/pb_test_importer.h"
 #include "pbvm.h"
 
 #define SWEEP_MAX	5000
@@ -255,6 +256,36 @@ START_TEST(sweep_open_and_mmap_region)
 }
 END_TEST
 
+/* the importer side of the kernel API, through the test importer */
+static int pbti = -1;
+static unsigned int pbti_slot;
+
+static int op_importer_map(void)
+{
+	struct pbti_map m = {
+		.addr = (uintptr_t)vram, .len = 4 * 4096, .write = 1,
+	};
+
+	if (ioctl(pbti, PBTI_MAP, &m))
+		return errno;
+	pbti_slot = m.slot;
+	return 0;
+}
+
+static void undo_importer_map(void)
+{
+	ck_assert_int_eq(ioctl(pbti, PBTI_UNMAP, &pbti_slot), 0);
+}
+
+START_TEST(sweep_importer_map_user)
+{
+	pbti = open("/dev/pb_test_importer", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(pbti, 0);
+	sweep("peerbridge_map_user", op_importer_map, undo_importer_map, NULL);
+	close(pbti);
+}
+END_TEST
+
 /* bind: the device is unbound with driver_override set to peerbridge */
 static const char *bind_bdf;
 static const char *bind_kind;
@@ -374,6 +405,7 @@ Suite *suite_faults(void)
 	tcase_add_test(tc, sweep_query);
 	tcase_add_test(tc, sweep_copy_dmabuf_to_host);
 	tcase_add_test(tc, sweep_open_and_mmap_region);
+	tcase_add_test(tc, sweep_importer_map_user);
 	tcase_add_test(tc, sweep_bind_probe_ivshmem);
 	tcase_add_test(tc, sweep_bind_probe_nvme_cmb);
 	suite_add_tcase(s, tc);
