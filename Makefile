@@ -120,10 +120,10 @@ $(B)/tests/pbdemo: tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o -L$(B)/lib -lpeerbridge
 
-$(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
+$(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(B)/obj/lib/pb_util.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) -pthread -o $@ tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o \
-		-L$(B)/lib -lpeerbridge
+		$(B)/obj/lib/pb_util.o -L$(B)/lib -lpeerbridge
 
 # --- the two commands ----------------------------------------------------------
 check:

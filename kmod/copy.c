@@ -381,7 +381,6 @@ static bool pb_copy_side_valid(const struct peerbridge_copy_side *side)
 long pb_ioctl_copy(void __user *uarg)
 {
 	struct peerbridge_copy arg;
-	u32 argsz;
 	int ret, ret2;
 
 	ret = pb_copy_arg_in(&arg, sizeof(arg),
@@ -404,8 +403,6 @@ long pb_ioctl_copy(void __user *uarg)
 	mutex_unlock(&pb_copy_lock);
 
 	/* report what moved even when the copy failed part way */
-	argsz = arg.argsz;
-	arg.argsz = sizeof(arg);
-	ret2 = pb_copy_arg_out(uarg, &arg, sizeof(arg), argsz);
+	ret2 = pb_copy_arg_out(uarg, &arg, sizeof(arg));
 	return ret ? ret : ret2;
 }

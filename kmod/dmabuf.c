@@ -233,7 +233,6 @@ long pb_ioctl_export(void __user *uarg)
 	struct dma_buf *dmabuf;
 	struct pb_export *exp;
 	char *name;
-	u32 argsz;
 	int fd, ret;
 
 	ret = pb_copy_arg_in(&arg, sizeof(arg),
@@ -289,11 +288,9 @@ long pb_ioctl_export(void __user *uarg)
 		ret = fd;
 		goto err_put_dmabuf;
 	}
-	argsz = arg.argsz;
-	arg.argsz = sizeof(arg);
 	arg.fd = fd;
 	arg.out_flags = exp->rdonly ? PEERBRIDGE_EXPORT_RDONLY : 0;
-	ret = pb_copy_arg_out(uarg, &arg, sizeof(arg), argsz);
+	ret = pb_copy_arg_out(uarg, &arg, sizeof(arg));
 	if (ret)
 		goto err_put_fd;
 	fd_install(fd, dmabuf->file);	/* the fd now owns the dma-buf */

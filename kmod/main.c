@@ -29,18 +29,24 @@ int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz,
 	return copy_struct_from_user(karg, ksize, uarg, argsz);
 }
 
-/* Copy a result out: never more than user space said it has room for. */
-int pb_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
-		    u32 argsz)
+/*
+ * Copy a result out: argsz (the structure's first field) becomes the
+ * kernel's size, and never more is written than user space said it has
+ * room for.
+ */
+int pb_copy_arg_out(void __user *uarg, void *karg, size_t ksize)
 {
-	return copy_to_user(uarg, karg, min_t(size_t, ksize, argsz)) ?
+	u32 *argsz = karg;
+	u32 room = *argsz;
+
+	*argsz = ksize;
+	return copy_to_user(uarg, karg, min_t(size_t, ksize, room)) ?
 	       -EFAULT : 0;
 }
 
 static long pb_ioctl_get_info(void __user *uarg)
 {
 	struct peerbridge_info info;
-	u32 argsz;
 	int ret;
 
 	ret = pb_copy_arg_in(&info, sizeof(info),
@@ -51,14 +57,12 @@ static long pb_ioctl_get_info(void __user *uarg)
 	if (info.flags || info.reserved)
 		return -EINVAL;
 
-	argsz = info.argsz;
-	info.argsz = sizeof(info);
 	info.abi_major = PEERBRIDGE_ABI_MAJOR;
 	info.abi_minor = PEERBRIDGE_ABI_MINOR;
 	info.caps = PEERBRIDGE_CAP_REGIONS | PEERBRIDGE_CAP_EXPORT |
 		    PEERBRIDGE_CAP_COPY;
 	info.nr_regions = pb_region_count();
-	return pb_copy_arg_out(uarg, &info, sizeof(info), argsz);
+	return pb_copy_arg_out(uarg, &info, sizeof(info));
 }
 
 static long pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

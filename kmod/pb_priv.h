@@ -88,8 +88,7 @@ static inline struct peerbridge_region *to_pb_region(struct device *dev)
 
 /* main.c: ioctl argument copying, shared by every ioctl */
 int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg);
-int pb_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
-		    u32 argsz);
+int pb_copy_arg_out(void __user *uarg, void *karg, size_t ksize);
 
 /* region.c */
 int pb_region_init(void);

@@ -295,7 +295,6 @@ long pb_ioctl_query(void __user *uarg)
 {
 	struct peerbridge_query q;
 	struct pb_query_acc acc = { .q = &q, .first = true };
-	u32 argsz;
 	int ret;
 
 	ret = pb_copy_arg_in(&q, sizeof(q),
@@ -313,9 +312,7 @@ long pb_ioctl_query(void __user *uarg)
 	if (ret)
 		return ret;
 
-	argsz = q.argsz;
-	q.argsz = sizeof(q);
-	return pb_copy_arg_out(uarg, &q, sizeof(q), argsz);
+	return pb_copy_arg_out(uarg, &q, sizeof(q));
 }
 
 int pb_vma_callbacks_init(void)

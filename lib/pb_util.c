@@ -56,6 +56,25 @@ int pb_read_text(const char *path, char *buf, size_t bufsz)
 	return 0;
 }
 
+int pb_write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	err = errno;
+	close(fd);
+	if (n != (ssize_t)len) {
+		errno = n < 0 ? err : EIO;
+		return -1;
+	}
+	return 0;
+}
+
 int pb_sysfs_region_u64(const char *root, const char *region,
 			const char *attr, uint64_t *val)
 {

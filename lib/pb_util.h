@@ -23,6 +23,8 @@ int pb_region_name(const char *in, char *out, size_t outsz);
 
 /* Read a small sysfs file into buf, without its trailing newline. */
 int pb_read_text(const char *path, char *buf, size_t bufsz);
+/* Write @text to a (sysfs) file in one write. */
+int pb_write_text(const char *path, const char *text);
 int pb_sysfs_region_u64(const char *root, const char *region,
 			const char *attr, uint64_t *val);
 

@@ -63,25 +63,6 @@ static int sysfs_path(char *buf, const char *fmt, ...)
 	return 0;
 }
 
-static int write_text(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, len);
-	err = errno;
-	close(fd);
-	if (n != (ssize_t)len) {
-		errno = n < 0 ? err : EIO;
-		return -1;
-	}
-	return 0;
-}
-
 /* basename of a sysfs symlink's target into out, "" when there is none */
 static void link_name(const char *path, char *out, size_t outsz)
 {
@@ -227,21 +208,21 @@ static int cmd_bind(struct pr *p, int argc, char **argv)
 	if (strcmp(old, "peerbridge")) {
 		if (sysfs_path(path, "bus/pci/devices/%s/driver_override",
 			       bdf) ||
-		    write_text(path, "peerbridge")) {
+		    pb_write_text(path, "peerbridge")) {
 			err_msg("%s: cannot set driver_override: %s", bdf,
 				strerror(errno));
 			return EXIT_RUNTIME;
 		}
 		if (*old &&
 		    (sysfs_path(path, "bus/pci/devices/%s/driver/unbind",
-				bdf) || write_text(path, bdf))) {
+				bdf) || pb_write_text(path, bdf))) {
 			err_msg("%s: cannot unbind %s: %s", bdf, old,
 				strerror(errno));
 			return EXIT_RUNTIME;
 		}
 		/* a failed probe shows as "no driver" below, with a hint */
 		if (sysfs_path(path, "bus/pci/drivers_probe") ||
-		    (write_text(path, bdf) && errno != ENODEV &&
+		    (pb_write_text(path, bdf) && errno != ENODEV &&
 		     errno != EINVAL && errno != ENXIO)) {
 			err_msg("%s: probe request failed: %s", bdf,
 				strerror(errno));
@@ -274,19 +255,19 @@ static int cmd_unbind(struct pr *p, int argc, char **argv)
 	}
 	/* revokes every mapping of the device's regions, then detaches */
 	if (sysfs_path(path, "bus/pci/drivers/peerbridge/unbind") ||
-	    write_text(path, bdf)) {
+	    pb_write_text(path, bdf)) {
 		err_msg("%s: unbind failed: %s", bdf, strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	/* hand the device back to whichever driver claims it natively */
 	if (sysfs_path(path, "bus/pci/devices/%s/driver_override", bdf) ||
-	    write_text(path, "\n")) {
+	    pb_write_text(path, "\n")) {
 		err_msg("%s: cannot clear driver_override: %s", bdf,
 			strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	if (!sysfs_path(path, "bus/pci/drivers_probe"))
-		(void)write_text(path, bdf);	/* no driver is fine */
+		(void)pb_write_text(path, bdf);	/* no driver is fine */
 	pci_driver_of(bdf, now, sizeof(now));
 	pr_binding(p, bdf, now, "peerbridge");
 	return 0;

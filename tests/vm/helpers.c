@@ -266,6 +266,11 @@ void teardown_ctx(void)
 	check_kernel_health();
 }
 
+int write_file(const char *path, const char *text)
+{
+	return pb_write_text(path, text) ? errno : 0;
+}
+
 int ctl_ioctl(unsigned long req, void *arg)
 {
 	int fd = open(PB_CTL_NODE, O_RDWR | O_CLOEXEC), ret;

@@ -246,18 +246,6 @@ static void keep_fd(uint64_t *s, int fd)
 }
 
 /* The racing thread: mappings, nodes, dma-bufs, and revocation. */
-static int sysfs_write(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, text, strlen(text)) < 0)
-		err = -1;
-	close(fd);
-	return err;
-}
-
 static void *racer(void *arg)
 {
 	uint64_t s = *(uint64_t *)arg ^ 0x5eed;
@@ -307,9 +295,9 @@ static void *racer(void *arg)
 			if (++n % 64)
 				break;
 			/* revoke everything of the VRAM region, then bring it back */
-			sysfs_write("/sys/bus/pci/drivers/peerbridge/unbind",
+			pb_write_text("/sys/bus/pci/drivers/peerbridge/unbind",
 				    vram_bdf);
-			sysfs_write("/sys/bus/pci/drivers/peerbridge/bind",
+			pb_write_text("/sys/bus/pci/drivers/peerbridge/bind",
 				    vram_bdf);
 			break;
 		}
@@ -447,7 +435,7 @@ int main(int argc, char **argv)
 			munmap(m, atomic_load(&map_len[i]));
 	}
 	/* the racer may have left the device unbound */
-	sysfs_write("/sys/bus/pci/drivers/peerbridge/bind", vram_bdf);
+	pb_write_text("/sys/bus/pci/drivers/peerbridge/bind", vram_bdf);
 
 	for (w = 0; w < NR_CMDS; w++)
 		printf("pbfuzz: %-8s %7lu accepted, %7lu refused\n",

@@ -65,6 +65,8 @@ extern struct pb_ctx *g_ctx;
 void setup_ctx(void);
 void teardown_ctx(void);
 
+/* write a (sysfs) file: 0 or the errno */
+int write_file(const char *path, const char *text);
 /* an ioctl on a fresh /dev/peerbridge descriptor: 0 or the errno */
 int ctl_ioctl(unsigned long req, void *arg);
 /* start address of a BAR (CPU physical == bus address in the rig) */

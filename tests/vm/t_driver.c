@@ -23,18 +23,6 @@
 
 static char g_edu[PB_BDF_LEN], g_sample[PB_REGION_NAME_MAX];
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, text, strlen(text)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
 /* the VGA device on pb_vga, however earlier tests left it */
 static void sample_setup(void)
 {

@@ -290,24 +290,12 @@ END_TEST
 static const char *bind_bdf;
 static const char *bind_kind;
 
-static int sysfs_write(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, text, strlen(text)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
 static int op_bind(void)
 {
 	char drv[64];
 	int err;
 
-	err = sysfs_write("/sys/bus/pci/drivers/peerbridge/bind", bind_bdf);
+	err = write_file("/sys/bus/pci/drivers/peerbridge/bind", bind_bdf);
 	driver_of(bind_bdf, drv, sizeof(drv));
 	/* a probe that failed may or may not reach the write's status */
 	if (!err && strcmp(drv, "peerbridge"))
@@ -317,7 +305,7 @@ static int op_bind(void)
 
 static void undo_bind(void)
 {
-	ck_assert_int_eq(sysfs_write("/sys/bus/pci/drivers/peerbridge/unbind",
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/peerbridge/unbind",
 				     bind_bdf), 0);
 }
 
@@ -362,13 +350,13 @@ static void sweep_bind_of(const char *bdf, const char *kind)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
 	if (access(path, F_OK) == 0) {
 		strcat(path, "/unbind");
-		ck_assert_int_eq(sysfs_write(path, bdf), 0);
+		ck_assert_int_eq(write_file(path, bdf), 0);
 	}
 	snprintf(path, sizeof(path),
 		 "/sys/bus/pci/devices/%s/driver_override", bdf);
-	ck_assert_int_eq(sysfs_write(path, "peerbridge"), 0);
+	ck_assert_int_eq(write_file(path, "peerbridge"), 0);
 	snprintf(enable, sizeof(enable), "/sys/bus/pci/devices/%s/enable", bdf);
-	ck_assert_int_eq(sysfs_write(enable, "1"), 0);
+	ck_assert_int_eq(write_file(enable, "1"), 0);
 
 	bind_bdf = bdf;
 	bind_kind = kind;
@@ -377,7 +365,7 @@ static void sweep_bind_of(const char *bdf, const char *kind)
 	sweep(kind, op_bind, undo_bind, check_no_half_bound_device);
 	extra_errno = 0;
 
-	ck_assert_int_eq(sysfs_write(enable, "0"), 0);
+	ck_assert_int_eq(write_file(enable, "0"), 0);
 	bind_dev(bdf);
 }
 
