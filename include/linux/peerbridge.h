@@ -41,7 +41,7 @@ enum peerbridge_path {
 struct peerbridge_seg {
 	dma_addr_t addr;
 	u64 len;
-	/* private */
+	/* private: for peerbridge */
 	struct peerbridge_region *region;
 	struct device *importer;
 	enum dma_data_direction dir;
@@ -115,10 +115,18 @@ void peerbridge_region_revoke(struct peerbridge_region *region);
  * peerbridge_region_destroy - revoke the region and drop the creator's
  * reference; the BAR may be released when this returns
  * @region: the region
+ *
+ * The object lives on, revoked, while open files, dma-bufs or importer
+ * mappings still refer to it.
  */
 void peerbridge_region_destroy(struct peerbridge_region *region);
 
-/* "<BDF>-<name>" */
+/**
+ * peerbridge_region_name - the region's name, "<BDF>-<name>"
+ * @region: the region
+ *
+ * Return: a string that lives as long as the region.
+ */
 const char *peerbridge_region_name(const struct peerbridge_region *region);
 
 /**
@@ -139,6 +147,14 @@ int peerbridge_region_map(struct peerbridge_region *region,
 			  struct device *importer, u64 offset, u64 len,
 			  enum dma_data_direction dir,
 			  struct peerbridge_seg *seg);
+
+/**
+ * peerbridge_region_unmap - undo peerbridge_region_map()
+ * @seg: the segment it filled in
+ *
+ * Releases the DMA mapping, the pin and the reference; usable directly as
+ * a p2p_unmap callback.  May sleep.
+ */
 void peerbridge_region_unmap(struct peerbridge_seg *seg);
 
 /**
@@ -169,6 +185,14 @@ struct peerbridge_peer_ops {
  */
 int peerbridge_register_peer_ops(const struct vm_operations_struct *vm_ops,
 				 const struct peerbridge_peer_ops *ops);
+
+/**
+ * peerbridge_unregister_peer_ops - forget the peer callbacks of @vm_ops
+ * @vm_ops: as registered
+ *
+ * Call when no VMA can use @vm_ops any more (module exit: open files pin
+ * the module, so none can).
+ */
 void peerbridge_unregister_peer_ops(const struct vm_operations_struct *vm_ops);
 
 /**
@@ -216,6 +240,14 @@ struct peerbridge_mapping *
 peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 		    struct device *dev, bool write,
 		    const struct peerbridge_importer_ops *ops, void *priv);
+
+/**
+ * peerbridge_unmap_user - release a mapping from peerbridge_map_user()
+ * @map: the mapping; freed on return
+ *
+ * The device must no longer access the segments.  Waits for an invalidate
+ * callback in flight.  May sleep; not from the invalidate callback.
+ */
 void peerbridge_unmap_user(struct peerbridge_mapping *map);
 
 #endif /* _LINUX_PEERBRIDGE_H */

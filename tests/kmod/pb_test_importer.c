@@ -4,9 +4,13 @@
  * through peerbridge_map_user() for QEMU's edu device, the way an RDMA or
  * accelerator driver would instead of GUP, reports the DMA segments, and
  * handles revocation the documented way: the invalidate callback records
- * it and a work item unmaps.  /dev/pb_test_importer, see
+ * it and a work item unmaps.  It also attaches dma-bufs as a dynamic
+ * peer2peer importer and holds the mapping until move_notify (or, when
+ * asked to be stubborn, until told).  /dev/pb_test_importer, see
  * pb_test_importer.h.
  */
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -25,7 +29,18 @@ struct pbti_slot {
 	struct work_struct release_work;
 };
 
+struct pbti_buf {
+	struct dma_buf *dmabuf;		/* under pbti_lock */
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;		/* under the dma-buf's resv lock */
+	bool stubborn;
+	atomic_t notified;
+	atomic_t released;
+	struct work_struct unmap_work;
+};
+
 static struct pbti_slot pbti_slots[PBTI_SLOTS];
+static struct pbti_buf pbti_bufs[PBTI_SLOTS];
 static DEFINE_MUTEX(pbti_lock);
 static struct pci_dev *pbti_dev;	/* edu: the importing device */
 
@@ -131,9 +146,152 @@ static long pbti_status(struct pbti_status __user *uarg)
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+/* drop the held mapping; the resv lock must be held */
+static void pbti_buf_unmap_locked(struct pbti_buf *buf)
+{
+	dma_resv_assert_held(buf->dmabuf->resv);
+	if (buf->sgt) {
+		dma_buf_unmap_attachment(buf->attach, buf->sgt, DMA_TO_DEVICE);
+		buf->sgt = NULL;
+		atomic_set(&buf->released, 1);
+	}
+}
+
+static void pbti_buf_unmap_work(struct work_struct *work)
+{
+	struct pbti_buf *buf = container_of(work, struct pbti_buf, unmap_work);
+
+	dma_resv_lock(buf->dmabuf->resv, NULL);
+	pbti_buf_unmap_locked(buf);
+	dma_resv_unlock(buf->dmabuf->resv);
+}
+
+/* called with the resv lock held: record, unmap from a work item */
+static void pbti_move_notify(struct dma_buf_attachment *attach)
+{
+	struct pbti_buf *buf = attach->importer_priv;
+
+	atomic_set(&buf->notified, 1);
+	if (!buf->stubborn)
+		schedule_work(&buf->unmap_work);
+}
+
+static const struct dma_buf_attach_ops pbti_attach_ops = {
+	.allow_peer2peer = true,
+	.move_notify = pbti_move_notify,
+};
+
+static void pbti_buf_release(struct pbti_buf *buf)
+{
+	flush_work(&buf->unmap_work);
+	dma_resv_lock(buf->dmabuf->resv, NULL);
+	pbti_buf_unmap_locked(buf);
+	dma_resv_unlock(buf->dmabuf->resv);
+	dma_buf_detach(buf->dmabuf, buf->attach);
+	dma_buf_put(buf->dmabuf);
+	buf->dmabuf = NULL;
+}
+
+static long pbti_attach(struct pbti_attach __user *uarg)
+{
+	struct pbti_buf *buf = NULL;
+	struct pbti_attach arg;
+	struct sg_table *sgt;
+	unsigned int i;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	mutex_lock(&pbti_lock);
+	for (i = 0; i < PBTI_SLOTS && !buf; i++)
+		if (!pbti_bufs[i].dmabuf)
+			buf = &pbti_bufs[i];
+	ret = -EBUSY;
+	if (!buf)
+		goto out_unlock;
+	buf->dmabuf = dma_buf_get(arg.fd);
+	if (IS_ERR(buf->dmabuf)) {
+		ret = PTR_ERR(buf->dmabuf);
+		buf->dmabuf = NULL;
+		goto out_unlock;
+	}
+	buf->stubborn = arg.stubborn;
+	atomic_set(&buf->notified, 0);
+	atomic_set(&buf->released, 0);
+	buf->attach = dma_buf_dynamic_attach(buf->dmabuf, &pbti_dev->dev,
+					     &pbti_attach_ops, buf);
+	if (IS_ERR(buf->attach)) {
+		ret = PTR_ERR(buf->attach);
+		goto err_put;
+	}
+	dma_resv_lock(buf->dmabuf->resv, NULL);
+	sgt = dma_buf_map_attachment(buf->attach, DMA_TO_DEVICE);
+	if (!IS_ERR(sgt))
+		buf->sgt = sgt;
+	dma_resv_unlock(buf->dmabuf->resv);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto err_detach;
+	}
+	arg.slot = buf - pbti_bufs;
+	arg.nr_entries = sgt->nents;
+	arg.first_addr = sg_dma_address(sgt->sgl);
+	ret = copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	if (ret)
+		pbti_buf_release(buf);
+	goto out_unlock;
+
+err_detach:
+	dma_buf_detach(buf->dmabuf, buf->attach);
+err_put:
+	dma_buf_put(buf->dmabuf);
+	buf->dmabuf = NULL;
+out_unlock:
+	mutex_unlock(&pbti_lock);
+	return ret;
+}
+
+static long pbti_detach(u32 __user *uslot)
+{
+	long ret = 0;
+	u32 n;
+
+	if (get_user(n, uslot))
+		return -EFAULT;
+	if (n >= PBTI_SLOTS)
+		return -EINVAL;
+	mutex_lock(&pbti_lock);
+	if (pbti_bufs[n].dmabuf)
+		pbti_buf_release(&pbti_bufs[n]);
+	else
+		ret = -ENOENT;
+	mutex_unlock(&pbti_lock);
+	return ret;
+}
+
+static long pbti_attach_status(struct pbti_status __user *uarg)
+{
+	struct pbti_status st;
+
+	if (copy_from_user(&st, uarg, sizeof(st)))
+		return -EFAULT;
+	if (st.slot >= PBTI_SLOTS)
+		return -EINVAL;
+	flush_work(&pbti_bufs[st.slot].unmap_work);
+	st.invalidated = atomic_read(&pbti_bufs[st.slot].notified);
+	st.released = atomic_read(&pbti_bufs[st.slot].released);
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static long pbti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
+	case PBTI_ATTACH:
+		return pbti_attach((void __user *)arg);
+	case PBTI_DETACH:
+		return pbti_detach((void __user *)arg);
+	case PBTI_ATTACH_STATUS:
+		return pbti_attach_status((void __user *)arg);
 	case PBTI_MAP:
 		return pbti_map((void __user *)arg);
 	case PBTI_UNMAP:
@@ -165,8 +323,10 @@ static int __init pbti_init(void)
 	pbti_dev = pci_get_device(0x1234, 0x11e8, NULL);
 	if (!pbti_dev)
 		return -ENODEV;
-	for (i = 0; i < PBTI_SLOTS; i++)
+	for (i = 0; i < PBTI_SLOTS; i++) {
 		INIT_WORK(&pbti_slots[i].release_work, pbti_release_work);
+		INIT_WORK(&pbti_bufs[i].unmap_work, pbti_buf_unmap_work);
+	}
 	ret = misc_register(&pbti_misc);
 	if (ret)
 		pci_dev_put(pbti_dev);
@@ -182,6 +342,8 @@ static void __exit pbti_exit(void)
 		flush_work(&pbti_slots[i].release_work);
 		if (pbti_slots[i].map)
 			peerbridge_unmap_user(pbti_slots[i].map);
+		if (pbti_bufs[i].dmabuf)
+			pbti_buf_release(&pbti_bufs[i]);
 	}
 	pci_dev_put(pbti_dev);
 }
@@ -189,4 +351,5 @@ static void __exit pbti_exit(void)
 module_init(pbti_init);
 module_exit(pbti_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("peerbridge test rig: an importer driver using peerbridge_map_user");
+MODULE_DESCRIPTION("peerbridge test rig: an importer driver using peerbridge_map_user and dma-bufs");
+MODULE_IMPORT_NS(DMA_BUF);

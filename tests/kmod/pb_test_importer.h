@@ -33,8 +33,21 @@ struct pbti_status {
 	__u32 pad;
 };
 
+/* a dma-buf attached as a dynamic peer2peer importer, mapped and held */
+struct pbti_attach {
+	__s32 fd;
+	__u32 stubborn;		/* ignore move_notify: keep the mapping */
+	__u32 slot;		/* out */
+	__u32 nr_entries;	/* out: scatterlist entries */
+	__u64 first_addr;	/* out: DMA address of the first entry */
+};
+
 #define PBTI_MAP	_IOWR('t', 1, struct pbti_map)
 #define PBTI_UNMAP	_IOW('t', 2, __u32)
 #define PBTI_STATUS	_IOWR('t', 3, struct pbti_status)
+#define PBTI_ATTACH	_IOWR('t', 4, struct pbti_attach)
+#define PBTI_DETACH	_IOW('t', 5, __u32)
+/* for an attachment: invalidated = move_notify ran, released = unmapped */
+#define PBTI_ATTACH_STATUS _IOWR('t', 6, struct pbti_status)
 
 #endif

@@ -199,6 +199,31 @@ bool debug_kernel(void)
 	return access("/sys/kernel/debug/kmemleak", F_OK) == 0;
 }
 
+int kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+bool kmsg_find(int fd, const char *needle)
+{
+	char rec[2048];
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			return true;
+	}
+	return false;
+}
+
 static void kmsg_mark(void)
 {
 	if (kmsg_fd < 0)

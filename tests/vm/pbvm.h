@@ -59,6 +59,10 @@ void setup_bound(void);
  */
 void check_kernel_health(void);
 bool debug_kernel(void);
+/* a /dev/kmsg reader positioned at the end of the log */
+int kmsg_from_now(void);
+/* whether a record read from @fd contains @needle */
+bool kmsg_find(int fd, const char *needle);
 
 /* ... plus a library context in g_ctx */
 extern struct pb_ctx *g_ctx;

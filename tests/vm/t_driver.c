@@ -299,6 +299,64 @@ START_TEST(unload_sample_with_live_export_then_it_maps_enodev)
 }
 END_TEST
 
+static int pbti_attach_fd(int tfd, int dmabuf, bool stubborn,
+			  struct pbti_attach *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->fd = dmabuf;
+	a->stubborn = stubborn;
+	return ioctl(tfd, PBTI_ATTACH, a) ? errno : 0;
+}
+
+START_TEST(held_attachment_is_notified_and_drained_when_sample_goes)
+{
+	unsigned char *vram = map_sample(8 * PAGE, NULL);
+	int tfd = pbti_fd(), fd = export_or_fail(vram, 8 * PAGE, 0);
+	struct pbti_status st = { 0 };
+	struct pbti_attach a;
+
+	ck_assert_int_eq(pbti_attach_fd(tfd, fd, false, &a), 0);
+	ck_assert_uint_eq(a.nr_entries, 1);
+	ck_assert_uint_eq(a.first_addr, bar_start(g_vga, 0));
+	ck_assert_uint_eq(region_attr(g_sample, "attachments"), 1);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
+				    g_vga), 0);
+	st.slot = a.slot;
+	ck_assert_int_eq(ioctl(tfd, PBTI_ATTACH_STATUS, &st), 0);
+	ck_assert_uint_eq(st.invalidated, 1);	/* dma_buf_move_notify */
+	ck_assert_uint_eq(st.released, 1);
+	ck_assert_int_eq(ioctl(tfd, PBTI_DETACH, &a.slot), 0);
+	close(fd);
+	close(tfd);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind", g_vga), 0);
+}
+END_TEST
+
+START_TEST(stubborn_importer_bounds_revocation_and_is_named)
+{
+	unsigned char *vram = map_sample(8 * PAGE, NULL);
+	int tfd = pbti_fd(), fd = export_or_fail(vram, 8 * PAGE, 0), kmsg;
+	const char *knob = "/sys/module/peerbridge/parameters/revoke_timeout_ms";
+	struct pbti_attach a;
+	char want[96];
+
+	ck_assert_int_eq(pbti_attach_fd(tfd, fd, true, &a), 0);
+	ck_assert_int_eq(write_file(knob, "300"), 0);
+	kmsg = kmsg_from_now();
+	/* the importer never lets go: unbind must still come back */
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
+				    g_vga), 0);
+	ck_assert_int_eq(write_file(knob, "10000"), 0);
+	snprintf(want, sizeof(want), "is still attached by %s", g_edu);
+	ck_assert_msg(kmsg_find(kmsg, want), "no '%s' in the log", want);
+	ck_assert_int_eq(ioctl(tfd, PBTI_DETACH, &a.slot), 0);
+	close(kmsg);
+	close(fd);
+	close(tfd);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind", g_vga), 0);
+}
+END_TEST
+
 Suite *suite_driver(void)
 {
 	Suite *s = suite_create("driver-api");
@@ -313,6 +371,8 @@ Suite *suite_driver(void)
 	tcase_add_test(ts, sample_policy_refuses_the_denied_importer);
 	tcase_add_test(ts, unbind_sample_with_mapping_export_and_importer_is_safe);
 	tcase_add_test(ts, unload_sample_with_live_export_then_it_maps_enodev);
+	tcase_add_test(ts, held_attachment_is_notified_and_drained_when_sample_goes);
+	tcase_add_test(ts, stubborn_importer_bounds_revocation_and_is_named);
 	suite_add_tcase(s, ts);
 
 	tcase_add_checked_fixture(ti, sample_setup, teardown_ctx);
