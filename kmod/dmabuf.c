@@ -331,7 +331,7 @@ void pb_dmabuf_report_holders(struct peerbridge_region *region)
 	struct pb_export *exp;
 
 	dev_warn(&region->dev,
-		 "%d DMA mapping(s) still held after revocation; the device may still access the BAR\n",
+		 "%d DMA mapping(s) still held after revocation; the BAR window stays claimed until they are released\n",
 		 atomic_read(&region->pins));
 	mutex_lock(&region->exports_lock);
 	list_for_each_entry(exp, &region->exports, node) {

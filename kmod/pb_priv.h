@@ -15,6 +15,9 @@
  *    the address_space of @inode, which every mmap of the region links to.
  *    After revocation the BAR may go away while files and VMAs still hold
  *    the (now inert) region.
+ *  - the window's claim in the iomem tree: held from creation until the
+ *    region is revoked and the last device mapping (@pins) is gone, so no
+ *    other driver can take memory a device may still DMA to.
  */
 #ifndef _PB_PRIV_H
 #define _PB_PRIV_H
@@ -68,6 +71,13 @@ struct peerbridge_region {
 	/* the exporting driver's policy; cleared when revocation starts */
 	const struct peerbridge_exporter_ops *ops;
 	void *priv;
+
+	/*
+	 * The window is claimed (request_mem_region) from creation until the
+	 * region is revoked and no device holds a mapping of it any more.
+	 */
+	struct resource *claim;
+	atomic_t claimed;		/* 1 while @claim is held */
 };
 
 /* A peer VMA subrange, as resolved by pb_walk_peer_range(). */

@@ -39,7 +39,6 @@
 struct pb_pci_dev {
 	struct peerbridge_region *regions[PB_MAX_DEV_REGIONS];
 	unsigned int nr_regions;
-	unsigned long claimed;		/* BARs requested by us, bit per BAR */
 };
 
 struct pb_cmb {
@@ -130,16 +129,11 @@ static int pb_pci_add_region(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 	return 0;
 }
 
+/* the region claims its window in the iomem tree itself */
 static int pb_pci_export_bar(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 			     int bar, const struct pb_cmb *cmb)
 {
 	char kind[8];
-	int ret;
-
-	ret = pci_request_region(pdev, bar, PB_DRV_NAME);
-	if (ret)
-		return ret;
-	__set_bit(bar, &pbdev->claimed);
 
 	if (bar == cmb->bar)
 		return pb_pci_add_region(pdev, pbdev, bar, cmb->offset,
@@ -149,16 +143,14 @@ static int pb_pci_export_bar(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 				 pci_resource_len(pdev, bar), kind);
 }
 
-/* Revokes every mapping: afterwards no PTE points into a claimed BAR. */
-static void pb_pci_unexport(struct pci_dev *pdev, struct pb_pci_dev *pbdev)
+/*
+ * Revokes every mapping.  A window stays claimed by its region until no
+ * device holds a mapping of it.
+ */
+static void pb_pci_unexport(struct pb_pci_dev *pbdev)
 {
-	int bar;
-
 	while (pbdev->nr_regions)
 		peerbridge_region_destroy(pbdev->regions[--pbdev->nr_regions]);
-	for_each_set_bit(bar, &pbdev->claimed, PCI_STD_NUM_BARS)
-		pci_release_region(pdev, bar);
-	pbdev->claimed = 0;
 }
 
 static bool pb_pci_bar_exported(struct pci_dev *pdev, int bar,
@@ -207,7 +199,7 @@ static int pb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_unexport:
-	pb_pci_unexport(pdev, pbdev);
+	pb_pci_unexport(pbdev);
 err_disable_device:
 	pci_disable_device(pdev);
 err_free_pbdev:
@@ -219,7 +211,7 @@ static void pb_pci_remove(struct pci_dev *pdev)
 {
 	struct pb_pci_dev *pbdev = pci_get_drvdata(pdev);
 
-	pb_pci_unexport(pdev, pbdev);
+	pb_pci_unexport(pbdev);
 	pci_disable_device(pdev);
 	kfree(pbdev);
 }

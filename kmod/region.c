@@ -119,10 +119,26 @@ static struct class pb_region_class = {
 	.devnode = pb_region_devnode,
 };
 
+/*
+ * Give the window back to the iomem tree, once: when the region is revoked
+ * and no device holds a mapping.  Called from revocation and from the last
+ * unpin after it.
+ */
+static void pb_region_unclaim(struct peerbridge_region *region, bool late)
+{
+	if (!atomic_xchg(&region->claimed, 0))
+		return;
+	release_mem_region(region->phys, region->size);
+	if (late)
+		dev_info(&region->dev,
+			 "the last device mapping is gone; the BAR window is released\n");
+}
+
 static void pb_region_release(struct device *dev)
 {
 	struct peerbridge_region *region = to_pb_region(dev);
 
+	pb_region_unclaim(region, false);
 	if (region->inode)
 		iput(region->inode);
 	if (MINOR(dev->devt) || MAJOR(dev->devt))
@@ -195,6 +211,15 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 		cdev_init(&region->cdev, &pb_region_fops);
 		region->cdev.owner = THIS_MODULE;
 	}
+	/* the window is ours until no device can reach it any more */
+	region->claim = request_mem_region(region->phys, size,
+					   dev_name(&region->dev));
+	if (!region->claim) {
+		ret = -EBUSY;
+		goto err_put_region;
+	}
+	atomic_set(&region->claimed, 1);
+
 	/* without a devt this adds the class device only */
 	ret = cdev_device_add(&region->cdev, &region->dev);
 	if (ret)
@@ -219,8 +244,12 @@ EXPORT_SYMBOL_GPL(peerbridge_region_name);
 
 void pb_region_unpin(struct peerbridge_region *region)
 {
-	if (atomic_dec_and_test(&region->pins))
-		wake_up_all(&region->pins_wq);
+	if (!atomic_dec_and_test(&region->pins))
+		return;
+	wake_up_all(&region->pins_wq);
+	/* the last mapping of a region whose revocation gave up waiting */
+	if (READ_ONCE(region->state) == PB_REGION_REVOKED)
+		pb_region_unclaim(region, true);
 }
 
 /*
@@ -252,6 +281,10 @@ void peerbridge_region_revoke(struct peerbridge_region *region)
 	down_write(&region->mem_lock);
 	WRITE_ONCE(region->state, PB_REGION_REVOKED);
 	up_write(&region->mem_lock);
+	/* pairs with the fully ordered atomic_dec_and_test() in unpin */
+	smp_mb();
+	if (!atomic_read(&region->pins))
+		pb_region_unclaim(region, false);
 }
 EXPORT_SYMBOL_GPL(peerbridge_region_revoke);
 

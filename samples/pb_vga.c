@@ -6,8 +6,9 @@
  * and maps VRAM to user space through its own node (/dev/pb_vga), its own
  * mmap and fault handler — the way a GPU driver already does.  Adopting
  * peerbridge takes three things, marked "peerbridge:" below: a region over
- * the VRAM window (no node: this driver maps it), peer callbacks attached
- * to its vm_operations_struct, and revoking the region on removal.  From
+ * the VRAM window (no node: this driver maps it; the region claims the
+ * window), peer callbacks attached to its vm_operations_struct, and
+ * revoking the region on removal.  From
  * then on EXPORT, QUERY, COPY and importer drivers work on its mappings.
  *
  * Its policy hook refuses the importer named by the deny_importer module
@@ -194,19 +195,19 @@ static int pb_vga_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pci_enable_device_mem(pdev);
 	if (ret)
 		goto err_put_vga;
-	ret = pci_request_region(pdev, 0, KBUILD_MODNAME);
-	if (ret)
-		goto err_disable_device;
 	vga->vram = pci_resource_start(pdev, 0);
 	vga->vram_size = pci_resource_len(pdev, 0);
 
-	/* peerbridge: a region over VRAM, mapped by this driver itself */
+	/*
+	 * peerbridge: a region over VRAM, mapped by this driver itself.  It
+	 * claims the VRAM window too, until no device can reach it.
+	 */
 	info.priv = vga;
 	vga->region = peerbridge_region_create(pdev, 0, 0, vga->vram_size,
 					       &info);
 	if (IS_ERR(vga->region)) {
 		ret = PTR_ERR(vga->region);
-		goto err_release_region;
+		goto err_disable_device;
 	}
 
 	vga->misc.minor = MISC_DYNAMIC_MINOR;
@@ -224,8 +225,6 @@ static int pb_vga_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_destroy_region:
 	peerbridge_region_destroy(vga->region);
-err_release_region:
-	pci_release_region(pdev, 0);
 err_disable_device:
 	pci_disable_device(pdev);
 err_put_vga:
@@ -246,7 +245,6 @@ static void pb_vga_remove(struct pci_dev *pdev)
 	up_write(&vga->lock);
 	/* peerbridge: dma-bufs and importers of VRAM are cut, DMA drained */
 	peerbridge_region_destroy(vga->region);
-	pci_release_region(pdev, 0);
 	pci_disable_device(pdev);
 	kref_put(&vga->ref, pb_vga_free);
 }

@@ -82,16 +82,21 @@ struct peerbridge_region_info {
 
 /**
  * peerbridge_region_create - make a window of a BAR a peerbridge region
- * @pdev: the device; the caller owns it and has claimed the BAR
+ * @pdev: the device; the caller owns (is bound to) it
  * @bar: BAR index
  * @offset: start of the window in the BAR, page aligned
  * @size: window length, page aligned
  * @info: name, flags, policy
  *
- * The region shows in /sys/class/pbmem/ (and, with PEERBRIDGE_REGION_NODE,
- * as /dev/pbmem/<BDF>-<name>).  Returns it live, or an ERR_PTR
- * (-EINVAL for a window outside the BAR or not page aligned, -ENOMEM,
- * -ENOSPC when peerbridge's node numbers run out).
+ * The region claims the window in the iomem tree (request_mem_region,
+ * under the region's name): do not claim it yourself.  The claim outlives
+ * peerbridge_region_destroy() for as long as a device still holds a
+ * mapping of the window, so no other driver can take memory a device may
+ * still DMA to.  The region shows in /sys/class/pbmem/ (and, with
+ * PEERBRIDGE_REGION_NODE, as /dev/pbmem/<BDF>-<name>).  Returns it live,
+ * or an ERR_PTR (-EINVAL for a window outside the BAR or not page aligned,
+ * -EBUSY when the window is claimed, -ENOMEM, -ENOSPC when peerbridge's
+ * node numbers run out).
  */
 struct peerbridge_region *
 peerbridge_region_create(struct pci_dev *pdev, int bar,
@@ -113,11 +118,12 @@ void peerbridge_region_revoke(struct peerbridge_region *region);
 
 /**
  * peerbridge_region_destroy - revoke the region and drop the creator's
- * reference; the BAR may be released when this returns
+ * reference
  * @region: the region
  *
  * The object lives on, revoked, while open files, dma-bufs or importer
- * mappings still refer to it.
+ * mappings still refer to it; its claim on the window lives on while a
+ * device still holds a mapping (see peerbridge_region_create()).
  */
 void peerbridge_region_destroy(struct peerbridge_region *region);
 

@@ -332,6 +332,15 @@ START_TEST(held_attachment_is_notified_and_drained_when_sample_goes)
 }
 END_TEST
 
+/* whether /proc/iomem shows a claim named @name */
+static bool iomem_claimed(const char *name)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "grep -q ' : %s$' /proc/iomem", name);
+	return system(cmd) == 0;
+}
+
 START_TEST(stubborn_importer_bounds_revocation_and_is_named)
 {
 	unsigned char *vram = map_sample(8 * PAGE, NULL);
@@ -357,6 +366,35 @@ START_TEST(stubborn_importer_bounds_revocation_and_is_named)
 }
 END_TEST
 
+START_TEST(window_stays_claimed_while_a_device_may_still_dma)
+{
+	unsigned char *vram = map_sample(8 * PAGE, NULL);
+	int tfd = pbti_fd(), fd = export_or_fail(vram, 8 * PAGE, 0);
+	const char *knob = "/sys/module/peerbridge/parameters/revoke_timeout_ms";
+	struct pbti_attach a;
+	char drv[64];
+
+	ck_assert(iomem_claimed(g_sample));
+	ck_assert_int_eq(pbti_attach_fd(tfd, fd, true, &a), 0);
+	ck_assert_int_eq(write_file(knob, "300"), 0);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
+				    g_vga), 0);
+	ck_assert_int_eq(write_file(knob, "10000"), 0);
+	/* the importer still maps VRAM: nobody may take the window */
+	ck_assert(iomem_claimed(g_sample));
+	write_file("/sys/bus/pci/drivers/pb_vga/bind", g_vga);
+	driver_of(g_vga, drv, sizeof(drv));
+	ck_assert_str_ne(drv, "pb_vga");
+	/* its last mapping gone, the window is free again */
+	ck_assert_int_eq(ioctl(tfd, PBTI_DETACH, &a.slot), 0);
+	ck_assert(!iomem_claimed(g_sample));
+	close(fd);
+	close(tfd);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind", g_vga), 0);
+	ck_assert(iomem_claimed(g_sample));
+}
+END_TEST
+
 Suite *suite_driver(void)
 {
 	Suite *s = suite_create("driver-api");
@@ -373,6 +411,7 @@ Suite *suite_driver(void)
 	tcase_add_test(ts, unload_sample_with_live_export_then_it_maps_enodev);
 	tcase_add_test(ts, held_attachment_is_notified_and_drained_when_sample_goes);
 	tcase_add_test(ts, stubborn_importer_bounds_revocation_and_is_named);
+	tcase_add_test(ts, window_stays_claimed_while_a_device_may_still_dma);
 	suite_add_tcase(s, ts);
 
 	tcase_add_checked_fixture(ti, sample_setup, teardown_ctx);
