@@ -156,10 +156,13 @@ install: lib tools
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
-# kernel style; needs linux-source-6.1 unpacked in /usr/src (the module's
-# version differences are confined to pb_compat.h, where they are expected)
-CHECKPATCH	?= /usr/src/linux-source-6.1/scripts/checkpatch.pl
+# kernel style, with the checkpatch.pl of the debug kernel's source (or of
+# linux-source-6.1 unpacked in /usr/src); the module's version differences
+# are confined to pb_compat.h, where they are expected
+CHECKPATCH	?= $(firstword $(wildcard /usr/src/linux-source-6.1/scripts/checkpatch.pl \
+		   $(or $(PB_KERNEL_CACHE),/var/cache/peerbridge)/debug-*/src/scripts/checkpatch.pl))
 checkpatch:
+	@test -n "$(CHECKPATCH)" || { echo "checkpatch: run 'make debug-kernel' first (it unpacks linux-source-6.1)" >&2; exit 1; }
 	$(CHECKPATCH) --strict --no-tree --quiet -f $(filter-out kmod/pb_compat.h,$(wildcard kmod/*.c kmod/*.h)) \
 		include/uapi/peerbridge.h include/linux/peerbridge.h $(wildcard tests/kmod/*.c tests/kmod/*.h)
 	# an out-of-tree sample has to test the kernel version once
