@@ -33,6 +33,11 @@
 #define EDU_CHUNK		4088	/* ends below 0x41000, 8-byte multiple */
 #define EDU_DMA_TIMEOUT_MS	5000
 
+/* test knob: fail the Nth descriptor from now without moving a byte */
+static unsigned int fail_nth_desc;
+module_param(fail_nth_desc, uint, 0644);
+MODULE_PARM_DESC(fail_nth_desc, "Fail the Nth descriptor issued from now (testing; 0: never)");
+
 struct edu_dma {
 	struct dma_device dd;
 	struct dma_chan chan;
@@ -187,8 +192,15 @@ static int edu_dma_one(struct edu_dma *edu, u64 src, u64 dst, u64 len,
 static enum dmaengine_tx_result edu_run(struct edu_dma *edu,
 					struct edu_desc *d)
 {
+	unsigned int nth = READ_ONCE(fail_nth_desc);
 	size_t done, n;
 	bool abort;
+
+	if (nth) {
+		WRITE_ONCE(fail_nth_desc, nth - 1);
+		if (nth == 1)
+			return DMA_TRANS_ABORTED;
+	}
 
 	for (done = 0; done < d->len; done += n) {
 		n = min_t(size_t, d->len - done, EDU_CHUNK);

@@ -300,6 +300,27 @@ START_TEST(copy_after_revoke_is_enodev)
 }
 END_TEST
 
+START_TEST(copy_failing_part_way_reports_only_what_arrived)
+{
+	/* two descriptors: the first (64 KiB) completes, the second fails */
+	const size_t n = 64 * 1024 + 4096;
+	unsigned char *vram, *cmb;
+	struct pb_copy_result res;
+	size_t vlen, clen;
+	int vfd = region_fd(g_vram, &vram, &vlen);
+	int cfd = region_fd(g_cmb, &cmb, &clen);
+	struct pb_buf dst = dmabuf_side(cfd, 0), src = dmabuf_side(vfd, 0);
+
+	pb_fill_pattern(vram, n, 0x3113);
+	memset(cmb, 0, n);
+	ck_assert_int_eq(write_file("/sys/module/pb_edu_dma/parameters/fail_nth_desc",
+				    "2"), 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, n, &res), EIO);
+	ck_assert_uint_eq(res.copied, 64 * 1024);
+	ck_assert_int_eq(pb_verify_pattern(cmb, 64 * 1024, 0x3113), -1);
+}
+END_TEST
+
 /* COPY's argument rules, through the raw ioctl */
 static int raw_copy(struct peerbridge_copy *arg)
 {
@@ -453,6 +474,7 @@ Suite *suite_copy(void)
 	tcase_add_test(tc, copy_from_foreign_exporter_dmabuf);
 	tcase_add_test(tc, copy_across_host_bridge_is_refused_exdev);
 	tcase_add_test(tc, copy_after_revoke_is_enodev);
+	tcase_add_test(tc, copy_failing_part_way_reports_only_what_arrived);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(ta, setup_ctx, teardown_ctx);
