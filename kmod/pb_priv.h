@@ -73,11 +73,10 @@ struct peerbridge_region {
 	void *priv;
 
 	/*
-	 * The window is claimed (request_mem_region) from creation until the
-	 * region is revoked and no device holds a mapping of it any more.
+	 * 1 while the window is claimed (request_mem_region): from creation
+	 * until the region is revoked and no device holds a mapping of it.
 	 */
-	struct resource *claim;
-	atomic_t claimed;		/* 1 while @claim is held */
+	atomic_t claimed;
 };
 
 /* A peer VMA subrange, as resolved by pb_walk_peer_range(). */

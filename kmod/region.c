@@ -212,9 +212,7 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 		region->cdev.owner = THIS_MODULE;
 	}
 	/* the window is ours until no device can reach it any more */
-	region->claim = request_mem_region(region->phys, size,
-					   dev_name(&region->dev));
-	if (!region->claim) {
+	if (!request_mem_region(region->phys, size, dev_name(&region->dev))) {
 		ret = -EBUSY;
 		goto err_put_region;
 	}

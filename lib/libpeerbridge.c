@@ -116,6 +116,13 @@ PB_EXPORT int pb_unmap(void *addr, size_t len)
 	return munmap(addr, len);
 }
 
+/* a fixed-size string field from the kernel, always terminated */
+static void pb_copy_name(char *dst, const char *src, size_t size)
+{
+	memcpy(dst, src, size);
+	dst[size - 1] = '\0';
+}
+
 PB_EXPORT int pb_export(struct pb_ctx *ctx, void *addr, size_t len,
 			unsigned int flags)
 {
@@ -153,10 +160,8 @@ PB_EXPORT int pb_query(struct pb_ctx *ctx, const void *addr, size_t len,
 		return -1;
 
 	memset(out, 0, sizeof(*out));
-	memcpy(out->region, arg.region, sizeof(out->region));
-	out->region[sizeof(out->region) - 1] = '\0';
-	memcpy(out->device, arg.device, sizeof(out->device));
-	out->device[sizeof(out->device) - 1] = '\0';
+	pb_copy_name(out->region, arg.region, sizeof(out->region));
+	pb_copy_name(out->device, arg.device, sizeof(out->device));
 	out->bar = arg.bar;
 	out->offset = arg.offset;
 	out->region_size = arg.region_size;
@@ -209,10 +214,9 @@ PB_EXPORT int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
 		result->copied = arg.copied;
 		result->dst_dma = arg.dst_dma;
 		result->src_dma = arg.src_dma;
-		memcpy(result->channel, arg.channel, sizeof(result->channel));
-		result->channel[sizeof(result->channel) - 1] = '\0';
-		memcpy(result->engine, arg.engine, sizeof(result->engine));
-		result->engine[sizeof(result->engine) - 1] = '\0';
+		pb_copy_name(result->channel, arg.channel,
+			     sizeof(result->channel));
+		pb_copy_name(result->engine, arg.engine, sizeof(result->engine));
 	}
 	errno = err;
 	return ret ? -1 : 0;

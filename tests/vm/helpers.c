@@ -208,28 +208,34 @@ int kmsg_from_now(void)
 	return fd;
 }
 
+/* the next record from @fd into @rec; false at the end of the log */
+static bool kmsg_next(int fd, char *rec, size_t size)
+{
+	ssize_t n;
+
+	while ((n = read(fd, rec, size - 1)) < 0 && errno == EPIPE)
+		;	/* records overwritten meanwhile: read on */
+	if (n <= 0)
+		return false;
+	rec[n] = '\0';
+	return true;
+}
+
 bool kmsg_find(int fd, const char *needle)
 {
 	char rec[2048];
-	ssize_t n;
 
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 ||
-	       (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;
-		rec[n] = '\0';
+	while (kmsg_next(fd, rec, sizeof(rec)))
 		if (strstr(rec, needle))
 			return true;
-	}
 	return false;
 }
 
 static void kmsg_mark(void)
 {
-	if (kmsg_fd < 0)
-		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	ck_assert_int_ge(kmsg_fd, 0);
-	lseek(kmsg_fd, 0, SEEK_END);
+	if (kmsg_fd >= 0)
+		close(kmsg_fd);
+	kmsg_fd = kmsg_from_now();
 }
 
 static const char *const splats[] = {
@@ -244,14 +250,9 @@ void check_kernel_health(void)
 {
 	char rec[2048], text[64];
 	unsigned int i;
-	ssize_t n;
 
 	ck_assert_int_ge(kmsg_fd, 0);
-	while ((n = read(kmsg_fd, rec, sizeof(rec) - 1)) > 0 ||
-	       (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;	/* overwritten records: read on */
-		rec[n] = '\0';
+	while (kmsg_next(kmsg_fd, rec, sizeof(rec))) {
 		for (i = 0; i < sizeof(splats) / sizeof(splats[0]); i++)
 			ck_assert_msg(!strstr(rec, splats[i]),
 				      "kernel splat during the test: %s", rec);
