@@ -88,16 +88,20 @@ $(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
 	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
 
 # test-only modules (tests/kmod) and the samples, the same way; they use
-# peerbridge's exported symbols
+# peerbridge's exported symbols.  kbuild reruns modpost only when its own
+# command line changes, not when peerbridge's Module.symvers does, so each
+# rebuild drops the old symvers to get the new symbol versions linked in.
 $(B)/tkmod/%/pb_edu_dma.ko: $(TKMOD_SRCS) $(B)/kmod/%/peerbridge.ko
 	@mkdir -p $(dir $@)
 	@for f in tests/kmod/*; do ln -sf ../../../$$f $(dir $@); done
+	@rm -f $(dir $@)Module.symvers
 	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
 
 $(B)/samples/%/pb_vga.ko: $(SAMPLE_SRCS) $(B)/kmod/%/peerbridge.ko
 	@mkdir -p $(dir $@)
 	@for f in samples/*; do ln -sf ../../../$$f $(dir $@); done
+	@rm -f $(dir $@)Module.symvers
 	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
 
