@@ -31,7 +31,7 @@ UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h \
 		   include/linux/peerbridge.h
 TKMOD_SRCS	:= $(wildcard tests/kmod/*.c tests/kmod/*.h) tests/kmod/Kbuild
-SAMPLE_SRCS	:= $(wildcard samples/*.c) samples/Kbuild
+SAMPLE_SRCS	:= $(wildcard samples/*.c samples/*.h) samples/Kbuild
 
 .PHONY: all lib tools kmod tests check check-debug debug-kernel demo clean deps checkpatch install
 all: lib tools kmod tests
@@ -117,7 +117,7 @@ $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/pbctl
 
 $(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(TOOL_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) $(DRM_CFLAGS) -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
+	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) $(DRM_CFLAGS) -pthread -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
 		$(B)/obj/lib/pb_pattern.o -L$(B)/lib -ldrm -lpeerbridge $(CHECK_LIBS)
 
 $(B)/tests/pbdemo: tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o $(LIBSO)

@@ -11,6 +11,14 @@
  * Both sides are fully mapped and bounds-checked before the first
  * descriptor is issued; @copied counts only descriptors the engine
  * completed.
+ *
+ * A copy is one of the holders revocation deals with: both peer-memory
+ * sides are mapped with an invalidation hook (the importer API's
+ * invalidate, the dma-buf attachment's move_notify) that cancels the copy.
+ * A cancelled copy terminates the channel synchronously, so no descriptor
+ * of it is running when it releases its mappings, and revocation waits
+ * for exactly that.  The copy then fails with ENODEV, having reported
+ * only the bytes of descriptors that completed.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -38,7 +46,14 @@ struct pb_dma_run {
 	u64 len;
 };
 
+/* one copy in flight: what its sides' revocation hooks cancel */
+struct pb_copy_op {
+	atomic_t cancelled;
+	wait_queue_head_t wq;
+};
+
 struct pb_side {
+	struct pb_copy_op *op;
 	enum dma_data_direction dir;	/* DMA_FROM_DEVICE for dst */
 	struct device *dev;		/* the engine */
 	struct pb_dma_run *runs;	/* exactly the bytes to move */
@@ -108,10 +123,27 @@ static int pb_side_runs_from_sgt(struct pb_side *side, struct sg_table *sgt,
 	return len ? -EINVAL : 0;
 }
 
+static void pb_copy_cancel(struct pb_copy_op *op)
+{
+	atomic_set(&op->cancelled, 1);
+	wake_up_all(&op->wq);
+}
+
+/* with the reservation lock held: the copy stops, then unmaps */
 static void pb_copy_move_notify(struct dma_buf_attachment *attach)
 {
-	/* mappings live only for one copy; revocation waits for it */
+	pb_copy_cancel(attach->importer_priv);
 }
+
+/* with the region's importer lock held: likewise */
+static void pb_copy_invalidate(void *priv)
+{
+	pb_copy_cancel(priv);
+}
+
+static const struct peerbridge_importer_ops pb_copy_peer_ops = {
+	.invalidate = pb_copy_invalidate,
+};
 
 static const struct dma_buf_attach_ops pb_copy_importer_ops = {
 	.allow_peer2peer = true,
@@ -132,7 +164,7 @@ static int pb_side_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
 		return -EINVAL;
 
 	side->attach = dma_buf_dynamic_attach(dmabuf, side->dev,
-					      &pb_copy_importer_ops, NULL);
+					      &pb_copy_importer_ops, side->op);
 	if (IS_ERR(side->attach)) {
 		ret = PTR_ERR(side->attach);
 		side->attach = NULL;
@@ -191,24 +223,21 @@ static int pb_side_host(struct pb_side *side, u64 addr, u64 len)
 static int pb_side_va(struct pb_side *side, u64 addr, u64 len)
 {
 	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
 	unsigned int i;
-	bool peer;
-	u64 end;
 	int ret;
 
-	if (check_add_overflow(addr, len, &end) || end > TASK_SIZE)
-		return -EINVAL;
+	/* the same rules as EXPORT and QUERY: peer, ordinary, or EINVAL */
 	mmap_read_lock(mm);
-	vma = vma_lookup(mm, addr);
-	peer = vma && pb_peer_ops_lookup(vma);
+	ret = pb_walk_peer_range(mm, addr, len, NULL, NULL);
 	mmap_read_unlock(mm);
-	if (!peer)
+	if (ret == -ENOENT)
 		return pb_side_host(side, addr, len);
+	if (ret)
+		return ret;
 
-	/* held for one copy only: revocation just waits for it */
 	side->peer = peerbridge_map_user(mm, addr, len, side->dev,
-					 pb_side_writes(side), NULL, NULL);
+					 pb_side_writes(side),
+					 &pb_copy_peer_ops, side->op);
 	if (IS_ERR(side->peer)) {
 		ret = PTR_ERR(side->peer);
 		side->peer = NULL;
@@ -262,7 +291,8 @@ static void pb_side_release(struct pb_side *side)
 }
 
 struct pb_copy_wait {
-	struct completion done;
+	struct pb_copy_op *op;
+	bool done;
 	enum dmaengine_tx_result result;
 };
 
@@ -271,18 +301,26 @@ static void pb_copy_done(void *param, const struct dmaengine_result *res)
 	struct pb_copy_wait *w = param;
 
 	w->result = res ? res->result : DMA_TRANS_NOERROR;
-	complete(&w->done);
+	smp_store_release(&w->done, true);
+	wake_up_all(&w->op->wq);
 }
 
-static int pb_copy_one(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
-		       size_t len)
+/*
+ * One descriptor, waited for until it completes, the copy is cancelled by
+ * revocation, a fatal signal arrives or the timeout passes.  In the last
+ * three cases the channel is terminated synchronously: nothing of this
+ * copy runs afterwards.
+ */
+static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
+		       dma_addr_t dst, dma_addr_t src, size_t len)
 {
+	struct pb_copy_wait w = { .op = op };
 	struct dma_async_tx_descriptor *tx;
-	struct pb_copy_wait w;
 	dma_cookie_t cookie;
 	long left;
 
-	init_completion(&w.done);
+	if (atomic_read(&op->cancelled))
+		return -ENODEV;
 	tx = dmaengine_prep_dma_memcpy(chan, dst, src, len,
 				       DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
 	if (!tx)
@@ -294,18 +332,22 @@ static int pb_copy_one(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 		return -EIO;
 	dma_async_issue_pending(chan);
 
-	left = wait_for_completion_killable_timeout(&w.done,
-						    PB_COPY_DESC_TIMEOUT);
-	if (left <= 0) {
-		/* nothing may DMA into memory we are about to release */
-		dmaengine_terminate_sync(chan);
-		return left ? -EINTR : -ETIMEDOUT;
-	}
-	return w.result == DMA_TRANS_NOERROR ? 0 : -EIO;
+	left = wait_event_killable_timeout(op->wq,
+					   smp_load_acquire(&w.done) ||
+					   atomic_read(&op->cancelled),
+					   PB_COPY_DESC_TIMEOUT);
+	if (smp_load_acquire(&w.done))
+		return w.result == DMA_TRANS_NOERROR ? 0 : -EIO;
+	/* nothing may DMA into memory we are about to release */
+	dmaengine_terminate_sync(chan);
+	if (atomic_read(&op->cancelled))
+		return -ENODEV;
+	return left < 0 ? -EINTR : -ETIMEDOUT;
 }
 
-static int pb_copy_runs(struct dma_chan *chan, struct pb_side *dst,
-			struct pb_side *src, u64 len, u64 *copied)
+static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
+			struct pb_side *dst, struct pb_side *src, u64 len,
+			u64 *copied)
 {
 	unsigned int di = 0, si = 0;
 	u64 doff = 0, soff = 0;
@@ -315,7 +357,7 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_side *dst,
 		u64 n = min3(dst->runs[di].len - doff, src->runs[si].len - soff,
 			     (u64)PB_COPY_DESC_MAX);
 
-		ret = pb_copy_one(chan, dst->runs[di].addr + doff,
+		ret = pb_copy_one(chan, op, dst->runs[di].addr + doff,
 				  src->runs[si].addr + soff, n);
 		if (ret)
 			return ret;
@@ -336,12 +378,14 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_side *dst,
 
 static int pb_copy(struct peerbridge_copy *arg)
 {
-	struct pb_side dst = { .dir = DMA_FROM_DEVICE };
-	struct pb_side src = { .dir = DMA_TO_DEVICE };
+	struct pb_copy_op op = { .cancelled = ATOMIC_INIT(0) };
+	struct pb_side dst = { .op = &op, .dir = DMA_FROM_DEVICE };
+	struct pb_side src = { .op = &op, .dir = DMA_TO_DEVICE };
 	struct dma_chan *chan;
 	dma_cap_mask_t mask;
 	int ret;
 
+	init_waitqueue_head(&op.wq);
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
 	chan = dma_request_chan_by_mask(&mask);
@@ -362,7 +406,7 @@ static int pb_copy(struct peerbridge_copy *arg)
 		goto out_release;
 	arg->dst_dma = dst.runs[0].addr;
 	arg->src_dma = src.runs[0].addr;
-	ret = pb_copy_runs(chan, &dst, &src, arg->len, &arg->copied);
+	ret = pb_copy_runs(chan, &op, &dst, &src, arg->len, &arg->copied);
 
 out_release:
 	pb_side_release(&src);

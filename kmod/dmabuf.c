@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dma-buf export of peer memory.  EXPORT turns a range of the caller's
- * peer mappings into a dma-buf over (region, offset, length) runs, so the
- * buffer outlives the mappings.  The exporter is dynamic (it has pin and
- * unpin), which lets importers map it read-only; attach refuses importers
- * that cannot take peer-to-peer addresses and importers the topology
- * policy forbids; map hands out DMA addresses only, one scatterlist entry
- * per contiguous run, and fails with ENODEV once the region is revoked.
+ * peer mappings into a dma-buf over (region, offset, length) runs, as the
+ * VMAs' exporters resolve them, so the buffer outlives the mappings.  The
+ * exporter is dynamic (it has pin and unpin), which lets importers map it
+ * read-only; attach refuses importers that cannot take peer-to-peer
+ * addresses and importers the topology policy forbids; map hands out DMA
+ * addresses only, one scatterlist entry per contiguous run, and fails with
+ * ENODEV once the export is revoked (its region, or the range it covers).
+ *
+ * Pinned importers: an importer that calls dma_buf_pin() (efa, irdma,
+ * bnxt_re, mana, ib_umem_dmabuf_get_pinned()) promises nothing on
+ * move_notify.  Revocation still notifies it, then waits for it like for
+ * any mapping (bounded, named as "pinned" in the log and in sysfs
+ * "holders"); pinning a revoked export fails with ENODEV.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
 #include <linux/module.h>
+#include <linux/fs.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -37,9 +46,32 @@ struct pb_export {
 	struct list_head node;		/* on region->exports */
 	bool rdonly;
 	bool revoked;			/* under dmabuf->resv */
+	atomic_t maps;			/* live scatterlists */
 	unsigned int nr_ranges;
 	struct pb_export_range *ranges;
+	pid_t pid;			/* who exported it */
 };
+
+/* attach->priv: what this importer holds, under dmabuf->resv */
+struct pb_attach {
+	unsigned int pins;
+	unsigned int maps;
+};
+
+/*
+ * An importer that pinned the buffer itself.  Without
+ * CONFIG_DMABUF_MOVE_NOTIFY (the stock kernels) the dma-buf core pins
+ * around every mapping of a dynamic importer too; those pins come with a
+ * mapping each and do not count.
+ */
+static bool pb_attach_pinned(const struct dma_buf_attachment *attach)
+{
+	const struct pb_attach *pa = attach->priv;
+	unsigned int implicit = IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) ? 0 :
+				pa->maps;
+
+	return !attach->importer_ops || pa->pins > implicit;
+}
 
 /* What map_dma_buf hands out, with what it must undo. */
 struct pb_sgt {
@@ -57,6 +89,9 @@ static int pb_dmabuf_attach(struct dma_buf *dmabuf,
 		return -EOPNOTSUPP;
 	if (pb_topology_path(exp->region->pdev, attach->dev) == PEERBRIDGE_PATH_NONE)
 		return -EXDEV;
+	attach->priv = kzalloc(sizeof(struct pb_attach), GFP_KERNEL);
+	if (!attach->priv)
+		return -ENOMEM;
 	atomic_inc(&exp->region->nr_attachments);
 	return 0;
 }
@@ -66,17 +101,32 @@ static void pb_dmabuf_detach(struct dma_buf *dmabuf,
 {
 	struct pb_export *exp = dmabuf->priv;
 
+	kfree(attach->priv);
 	atomic_dec(&exp->region->nr_attachments);
 }
 
-/* Device memory never moves: every mapping pins the region by itself. */
+/*
+ * Device memory never moves, so a pin changes nothing about the memory;
+ * it is counted so that revocation can tell who promised to let go.
+ */
 static int pb_dmabuf_pin(struct dma_buf_attachment *attach)
 {
+	struct pb_export *exp = attach->dmabuf->priv;
+	struct pb_attach *pa = attach->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	if (exp->revoked)
+		return -ENODEV;
+	pa->pins++;
 	return 0;
 }
 
 static void pb_dmabuf_unpin(struct dma_buf_attachment *attach)
 {
+	struct pb_attach *pa = attach->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	pa->pins--;
 }
 
 static struct sg_table *pb_dmabuf_map(struct dma_buf_attachment *attach,
@@ -122,6 +172,8 @@ static struct sg_table *pb_dmabuf_map(struct dma_buf_attachment *attach,
 			sg = sg_next(sg);
 		}
 	}
+	((struct pb_attach *)attach->priv)->maps++;
+	atomic_inc(&exp->maps);
 	return &pbs->sgt;
 
 err_unmap:
@@ -137,7 +189,11 @@ static void pb_dmabuf_unmap(struct dma_buf_attachment *attach,
 			    struct sg_table *sgt, enum dma_data_direction dir)
 {
 	struct pb_sgt *pbs = container_of(sgt, struct pb_sgt, sgt);
+	struct pb_export *exp = attach->dmabuf->priv;
 
+	((struct pb_attach *)attach->priv)->maps--;
+	/* before the unmaps below: each wakes a revocation that waits */
+	atomic_dec(&exp->maps);
 	while (pbs->nr_segs)
 		peerbridge_region_unmap(&pbs->segs[--pbs->nr_segs]);
 	sg_free_table(&pbs->sgt);
@@ -147,7 +203,7 @@ static void pb_dmabuf_unmap(struct dma_buf_attachment *attach,
 static void pb_export_free(struct pb_export *exp)
 {
 	if (exp->region)
-		put_device(&exp->region->dev);
+		peerbridge_region_put(exp->region);
 	kfree(exp->ranges);
 	kfree(exp);
 }
@@ -183,10 +239,8 @@ static int pb_export_span(const struct pb_peer_span *span, void *arg)
 	struct pb_export_range *last, *ranges;
 	u64 len = span->end - span->start;
 
-	if (!exp->region) {
-		exp->region = span->region;
-		get_device(&exp->region->dev);
-	}
+	if (!exp->region)
+		exp->region = peerbridge_region_get(span->region);
 	if (!(span->vma->vm_flags & VM_WRITE))
 		exp->rdonly = true;
 
@@ -249,6 +303,7 @@ long pb_ioctl_export(void __user *uarg)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&exp->node);
 	exp->rdonly = arg.flags & PEERBRIDGE_EXPORT_RDONLY;
+	exp->pid = task_tgid_nr(current);
 
 	mmap_read_lock(current->mm);
 	ret = pb_walk_peer_range(current->mm, arg.addr, arg.len,
@@ -306,16 +361,31 @@ err_free_exp:
 	return ret;
 }
 
+static bool pb_export_overlaps(const struct pb_export *exp, u64 offset,
+			       u64 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < exp->nr_ranges; i++)
+		if (pb_ranges_overlap(exp->ranges[i].offset, exp->ranges[i].len,
+				      offset, len))
+			return true;
+	return false;
+}
+
 /*
- * Revocation, dma-buf side: new mappings fail from now on and dynamic
- * importers are told to drop theirs.
+ * Revocation of [offset, offset + len), dma-buf side: every export that
+ * covers a byte of it fails to map from now on, and its importers are told
+ * to drop what they hold.
  */
-void pb_dmabuf_revoke(struct peerbridge_region *region)
+void pb_dmabuf_revoke(struct peerbridge_region *region, u64 offset, u64 len)
 {
 	struct pb_export *exp;
 
 	mutex_lock(&region->exports_lock);
 	list_for_each_entry(exp, &region->exports, node) {
+		if (!pb_export_overlaps(exp, offset, len))
+			continue;
 		dma_resv_lock(exp->dmabuf->resv, NULL);
 		exp->revoked = true;
 		dma_buf_move_notify(exp->dmabuf);
@@ -324,24 +394,61 @@ void pb_dmabuf_revoke(struct peerbridge_region *region)
 	mutex_unlock(&region->exports_lock);
 }
 
-/* Revocation timed out: say who still holds DMA mappings. */
-void pb_dmabuf_report_holders(struct peerbridge_region *region)
+/* whether no revoked export of [offset, offset + len) is still mapped */
+bool pb_dmabuf_drained(struct peerbridge_region *region, u64 offset, u64 len)
+{
+	struct pb_export *exp;
+	bool drained = true;
+
+	mutex_lock(&region->exports_lock);
+	list_for_each_entry(exp, &region->exports, node)
+		if (exp->revoked && atomic_read(&exp->maps) &&
+		    pb_export_overlaps(exp, offset, len))
+			drained = false;
+	mutex_unlock(&region->exports_lock);
+	return drained;
+}
+
+/*
+ * One line per export, appended at @at of a sysfs page: who exported it,
+ * which part of the region, its state, and each importer attached to it,
+ * pinned or dynamic.  Offsets within the region only: no addresses.
+ */
+static ssize_t pb_export_describe(struct pb_export *exp, char *buf, ssize_t at)
 {
 	struct dma_buf_attachment *attach;
+	unsigned int i;
+	u64 len = 0;
+
+	for (i = 0; i < exp->nr_ranges; i++)
+		len += exp->ranges[i].len;
+	/* the inode number is the "ino" of /proc/<pid>/fdinfo and bufinfo */
+	at += sysfs_emit_at(buf, at,
+			    "dmabuf ino=%lu pid=%d offset=%#llx len=%#llx ranges=%u mode=%s state=%s importers=",
+			    file_inode(exp->dmabuf->file)->i_ino, exp->pid,
+			    exp->ranges[0].offset, len,
+			    exp->nr_ranges, exp->rdonly ? "ro" : "rw",
+			    exp->revoked ? "revoked" : "live");
+	dma_resv_lock(exp->dmabuf->resv, NULL);
+	i = 0;
+	list_for_each_entry(attach, &exp->dmabuf->attachments, node)
+		at += sysfs_emit_at(buf, at, "%s%s:%s:%s", i++ ? "," : "",
+				    dev_name(attach->dev),
+				    pb_attach_pinned(attach) ? "pinned" : "dynamic",
+				    ((struct pb_attach *)attach->priv)->maps ?
+				    "mapped" : "idle");
+	dma_resv_unlock(exp->dmabuf->resv);
+	return at + sysfs_emit_at(buf, at, "%s\n", i ? "" : "-");
+}
+
+ssize_t pb_dmabuf_holders(struct peerbridge_region *region, char *buf,
+			  ssize_t at)
+{
 	struct pb_export *exp;
 
-	dev_warn(&region->dev,
-		 "%d DMA mapping(s) still held after revocation; the BAR window stays claimed until they are released\n",
-		 atomic_read(&region->pins));
 	mutex_lock(&region->exports_lock);
-	list_for_each_entry(exp, &region->exports, node) {
-		dma_resv_lock(exp->dmabuf->resv, NULL);
-		list_for_each_entry(attach, &exp->dmabuf->attachments, node)
-			dev_warn(&region->dev,
-				 "dma-buf %s is still attached by %s\n",
-				 exp->dmabuf->name ?: "?",
-				 dev_name(attach->dev));
-		dma_resv_unlock(exp->dmabuf->resv);
-	}
+	list_for_each_entry(exp, &region->exports, node)
+		at = pb_export_describe(exp, buf, at);
 	mutex_unlock(&region->exports_lock);
+	return at;
 }

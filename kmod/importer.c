@@ -8,11 +8,15 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/peerbridge.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "pb_priv.h"
 
-/* what p2p_map returned for one VMA span, to undo it */
+/*
+ * What p2p_map returned for one span, to undo it.  It holds a reference on
+ * the module the callbacks live in, so p2p_unmap can always be called.
+ */
 struct pb_raw_seg {
 	const struct peerbridge_peer_ops *ops;
 	struct peerbridge_seg seg;
@@ -29,11 +33,13 @@ struct pb_import {
 	struct pb_raw_seg *raw;
 	struct device *dev;
 	bool write;
+	pid_t pid;			/* who asked, for the holder report */
 };
 
 static int pb_import_span(const struct pb_peer_span *span, void *arg)
 {
 	struct pb_import *im = arg;
+	struct peerbridge_seg *seg;
 	struct pb_raw_seg *raw;
 	int ret;
 
@@ -42,21 +48,40 @@ static int pb_import_span(const struct pb_peer_span *span, void *arg)
 	if (!raw)
 		return -ENOMEM;
 	im->raw = raw;
-	raw[im->nr_raw].ops = span->ops;
+	raw += im->nr_raw;
+	raw->ops = span->ops;
+	seg = &raw->seg;
+	if (!try_module_get(span->ops->owner))
+		return -ENODEV;		/* the exporting driver is going */
 	ret = span->ops->p2p_map(span->vma, im->dev, span->start, span->end,
-				 im->write, &raw[im->nr_raw].seg);
+				 im->write, seg);
 	if (ret)
-		return ret;
+		goto err_put_module;
+	/* the segment must be the run the exporter just resolved */
+	if (seg->region != span->region || seg->offset != span->offset ||
+	    seg->len != span->end - span->start) {
+		pr_err_ratelimited("peerbridge: %ps mapped %#lx-%#lx to something p2p_resolve did not say\n",
+				   span->ops->p2p_map, span->start, span->end);
+		span->ops->p2p_unmap(seg);
+		ret = -EIO;
+		goto err_put_module;
+	}
 	im->nr_raw++;
 	return 0;
+
+err_put_module:
+	module_put(span->ops->owner);
+	return ret;
 }
 
 static void pb_import_unmap_raw(struct pb_import *im)
 {
 	while (im->nr_raw) {
 		struct pb_raw_seg *r = &im->raw[--im->nr_raw];
+		struct module *owner = r->ops->owner;
 
 		r->ops->p2p_unmap(&r->seg);
+		module_put(owner);
 	}
 }
 
@@ -82,6 +107,19 @@ static int pb_import_merge(struct pb_import *im)
 	return 0;
 }
 
+/* the callbacks saw whole pages: cut the segments to the bytes asked for */
+static void pb_import_trim(struct pb_import *im, unsigned long addr, u64 len)
+{
+	struct peerbridge_seg *first = &im->pub.segs[0];
+	struct peerbridge_seg *last = &im->pub.segs[im->pub.nr_segs - 1];
+	u64 head = offset_in_page(addr);
+	u64 tail = PAGE_ALIGN(addr + len) - (addr + len);
+
+	first->addr += head;
+	first->len -= head;
+	last->len -= tail;
+}
+
 struct peerbridge_mapping *
 peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 		    struct device *dev, bool write,
@@ -102,6 +140,7 @@ peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 	im->priv = priv;
 	im->dev = dev;
 	im->write = write;
+	im->pid = task_tgid_nr(current);
 
 	mmap_read_lock(mm);
 	ret = pb_walk_peer_range(mm, addr, len, pb_import_span, im);
@@ -111,11 +150,11 @@ peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 	ret = pb_import_merge(im);
 	if (ret)
 		goto err_unmap_raw;
+	pb_import_trim(im, addr, len);
 
 	/* the walk allows one region per range */
 	region = im->raw[0].seg.region;
-	get_device(&region->dev);
-	im->region = region;
+	im->region = peerbridge_region_get(region);
 
 	/*
 	 * Join the region's importers, then check it is still live: if it
@@ -152,26 +191,78 @@ void peerbridge_unmap_user(struct peerbridge_mapping *map)
 	list_del(&im->node);
 	mutex_unlock(&region->importers_lock);
 
+	/* each unmap wakes a revocation that waits for this mapping */
 	pb_import_unmap_raw(im);
-	put_device(&region->dev);
+	peerbridge_region_put(region);
 	kfree(im->pub.segs);
 	kfree(im->raw);
 	kfree(im);
 }
 EXPORT_SYMBOL_GPL(peerbridge_unmap_user);
 
-/* Revocation: tell every importer of the region, once. */
-void pb_importers_invalidate(struct peerbridge_region *region)
+static bool pb_import_overlaps(const struct pb_import *im, u64 offset,
+			       u64 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < im->nr_raw; i++)
+		if (pb_ranges_overlap(im->raw[i].seg.offset, im->raw[i].seg.len,
+				      offset, len))
+			return true;
+	return false;
+}
+
+/* Revocation of [offset, offset + len): tell each importer of it, once. */
+void pb_importers_invalidate(struct peerbridge_region *region, u64 offset,
+			     u64 len)
 {
 	struct pb_import *im;
 
 	mutex_lock(&region->importers_lock);
 	list_for_each_entry(im, &region->importers, node) {
-		if (im->invalidated)
+		if (im->invalidated || !pb_import_overlaps(im, offset, len))
 			continue;
 		im->invalidated = true;
 		if (im->ops && im->ops->invalidate)
 			im->ops->invalidate(im->priv);
 	}
 	mutex_unlock(&region->importers_lock);
+}
+
+/* whether every invalidated mapping of [offset, offset + len) is gone */
+bool pb_importers_drained(struct peerbridge_region *region, u64 offset,
+			  u64 len)
+{
+	struct pb_import *im;
+	bool drained = true;
+
+	mutex_lock(&region->importers_lock);
+	list_for_each_entry(im, &region->importers, node)
+		if (im->invalidated && pb_import_overlaps(im, offset, len))
+			drained = false;
+	mutex_unlock(&region->importers_lock);
+	return drained;
+}
+
+/* one line per importer mapping, appended at @at of a sysfs page */
+ssize_t pb_importers_holders(struct peerbridge_region *region, char *buf,
+			     ssize_t at)
+{
+	struct pb_import *im;
+
+	mutex_lock(&region->importers_lock);
+	list_for_each_entry(im, &region->importers, node) {
+		u64 len = 0;
+		unsigned int i;
+
+		for (i = 0; i < im->nr_raw; i++)
+			len += im->raw[i].seg.len;
+		at += sysfs_emit_at(buf, at,
+				    "mapping device=%s pid=%d offset=%#llx len=%#llx ranges=%u state=%s\n",
+				    dev_name(im->dev), im->pid,
+				    im->raw[0].seg.offset, len, im->nr_raw,
+				    im->invalidated ? "invalidated" : "live");
+	}
+	mutex_unlock(&region->importers_lock);
+	return at;
 }

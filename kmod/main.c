@@ -107,12 +107,12 @@ static int __init pb_init(void)
 	ret = pb_region_init();
 	if (ret)
 		goto err_mmap_exit;
-	ret = pb_vma_callbacks_init();
+	ret = pb_claim_init();
 	if (ret)
 		goto err_region_exit;
 	ret = misc_register(&pb_ctl_dev);
 	if (ret)
-		goto err_vma_callbacks_exit;
+		goto err_claim_exit;
 	ret = pb_pci_exporter_init();
 	if (ret)
 		goto err_misc_deregister;
@@ -120,8 +120,8 @@ static int __init pb_init(void)
 
 err_misc_deregister:
 	misc_deregister(&pb_ctl_dev);
-err_vma_callbacks_exit:
-	pb_vma_callbacks_exit();
+err_claim_exit:
+	pb_claim_exit();
 err_region_exit:
 	pb_region_exit();
 err_mmap_exit:
@@ -133,7 +133,7 @@ static void __exit pb_exit(void)
 {
 	pb_pci_exporter_exit();
 	misc_deregister(&pb_ctl_dev);
-	pb_vma_callbacks_exit();
+	pb_claim_exit();
 	pb_region_exit();
 	pb_mmap_exit();
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * CPU mappings of a region: the /dev/pbmem/<name> file operations, the
- * fault handler that is the only source of PTEs, and the private pseudo
- * filesystem whose inodes give each region one address_space, so that a
- * single unmap_mapping_range() reaches every mapping of the region in every
- * process, whichever device node or open file it came through.
+ * fault handler that is the only source of PTEs, the peer callbacks of
+ * those VMAs, and the private pseudo filesystem whose inodes give each
+ * region one address_space, so that a single unmap_mapping_range() reaches
+ * every mapping of the region in every process, whichever device node or
+ * open file it came through.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -36,16 +37,6 @@ static struct file_system_type pb_fs_type = {
 	.kill_sb = kill_anon_super,
 };
 
-int pb_mmap_init(void)
-{
-	return simple_pin_fs(&pb_fs_type, &pb_mnt, &pb_mnt_count);
-}
-
-void pb_mmap_exit(void)
-{
-	simple_release_fs(&pb_mnt, &pb_mnt_count);
-}
-
 struct inode *pb_mmap_alloc_inode(void)
 {
 	return alloc_anon_inode(pb_mnt->mnt_sb);
@@ -72,12 +63,75 @@ static vm_fault_t pb_vm_fault(struct vm_fault *vmf)
  * No .page_mkwrite: there is nothing to track for device memory, and its
  * presence would make GUP treat the VMA as needing dirty tracking.
  */
-const struct vm_operations_struct pb_vm_ops = {
+static const struct vm_operations_struct pb_vm_ops = {
 	.fault = pb_vm_fault,
 #ifdef CONFIG_HAVE_IOREMAP_PROT
 	.access = generic_access_phys,	/* lets gdb and ptrace read it */
 #endif
 };
+
+/*
+ * The peer callbacks of these VMAs.  Here peerbridge is the exporter: a
+ * VMA maps its region linearly from vm_pgoff, and the open file it holds
+ * keeps the region object alive.
+ */
+static u64 pb_vma_offset(struct vm_area_struct *vma, unsigned long addr)
+{
+	return ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+}
+
+static int pb_region_p2p_resolve(struct vm_area_struct *vma,
+				 unsigned long start, unsigned long end,
+				 struct peerbridge_span *span)
+{
+	struct peerbridge_region *region = vma->vm_private_data;
+
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
+	span->region = peerbridge_region_get(region);
+	span->offset = pb_vma_offset(vma, start);
+	span->len = end - start;
+	return 0;
+}
+
+static int pb_region_p2p_map(struct vm_area_struct *vma,
+			     struct device *importer, unsigned long start,
+			     unsigned long end, bool write,
+			     struct peerbridge_seg *seg)
+{
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	return peerbridge_region_map(vma->vm_private_data, importer,
+				     pb_vma_offset(vma, start), end - start,
+				     write ? DMA_FROM_DEVICE : DMA_TO_DEVICE,
+				     seg);
+}
+
+static const struct peerbridge_peer_ops pb_region_peer_ops = {
+	.owner = THIS_MODULE,
+	.p2p_resolve = pb_region_p2p_resolve,
+	.p2p_map = pb_region_p2p_map,
+	.p2p_unmap = peerbridge_region_unmap,
+};
+
+int pb_mmap_init(void)
+{
+	int ret;
+
+	ret = simple_pin_fs(&pb_fs_type, &pb_mnt, &pb_mnt_count);
+	if (ret)
+		return ret;
+	ret = peerbridge_register_peer_ops(&pb_vm_ops, &pb_region_peer_ops);
+	if (ret)
+		simple_release_fs(&pb_mnt, &pb_mnt_count);
+	return ret;
+}
+
+void pb_mmap_exit(void)
+{
+	peerbridge_unregister_peer_ops(&pb_vm_ops);
+	simple_release_fs(&pb_mnt, &pb_mnt_count);
+}
 
 static int pb_region_open(struct inode *inode, struct file *file)
 {

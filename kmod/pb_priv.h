@@ -1,23 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * peerbridge.ko private header: the objects every file of the module shares.
+ * docs/lifetime.md states the rules in prose.
  *
  * A region is one window of a PCI BAR (a whole prefetchable BAR, or an NVMe
- * controller memory buffer) that user space maps through /dev/pbmem/<name>.
- * Its lifetime and its "memory valid" state are separate things:
+ * controller memory buffer).  The region object owns everything about the
+ * window's lifetime (region.c):
  *
- *  - lifetime: a refcount (the embedded struct device).  The exporter that
- *    created the region, every open file of its node, and the pbmem class
- *    hold references.  The memory is freed on the last put.
- *  - validity: @mem_lock plus @state.  Faults take @mem_lock for read and
- *    insert PTEs only while the region is live; revocation takes it for
- *    write, marks the region revoked and zaps every CPU mapping through
- *    the address_space of @inode, which every mmap of the region links to.
- *    After revocation the BAR may go away while files and VMAs still hold
- *    the (now inert) region.
- *  - the window's claim in the iomem tree: held from creation until the
- *    region is revoked and the last device mapping (@pins) is gone, so no
- *    other driver can take memory a device may still DMA to.
+ *  - references: the embedded struct device.  The creator, every open file
+ *    of its node, every export, importer mapping and device mapping, and
+ *    everything a p2p_resolve callback hands out hold one.  The object is
+ *    freed on the last put, long after the device may be gone.
+ *  - validity: @mem_lock plus @state (live -> revoking -> revoked).  Faults
+ *    and new device mappings take @mem_lock for read and proceed only while
+ *    live; revocation takes it for write to leave the live state, zaps every
+ *    CPU mapping through @inode's address_space, revokes dma-bufs and
+ *    invalidates importers, then waits (bounded) for @pins to drain.  Every
+ *    later revoker waits on @state_wq for the first to finish.
+ *  - pins: one per device mapping (peerbridge_region_map()).  Every unmap
+ *    bumps @unmaps and wakes @pins_wq, which is what drain waits sleep on.
+ *  - the claim on the window in the iomem tree (claim.c): held until the
+ *    region is revoked and the last pin is gone, and kept reserved even
+ *    when the PCI device itself is removed meanwhile.
  */
 #ifndef _PB_PRIV_H
 #define _PB_PRIV_H
@@ -47,7 +51,8 @@ struct peerbridge_region {
 	struct cdev cdev;
 	struct inode *inode;		/* its i_mapping links every mmap */
 	struct rw_semaphore mem_lock;	/* "memory valid" */
-	enum pb_region_state state;
+	enum pb_region_state state;	/* written under mem_lock */
+	wait_queue_head_t state_wq;	/* woken when state becomes revoked */
 	struct pci_dev *pdev;		/* referenced for the region's life */
 	int bar;
 	resource_size_t offset;		/* of the window within the BAR */
@@ -58,7 +63,8 @@ struct peerbridge_region {
 
 	/* DMA access: every live mapping for a device holds a pin */
 	atomic_t pins;
-	wait_queue_head_t pins_wq;	/* woken when pins drops to 0 */
+	atomic_t unmaps;		/* bumped by every unmap */
+	wait_queue_head_t pins_wq;	/* woken by every unmap */
 	struct mutex exports_lock;
 	struct list_head exports;	/* struct pb_export, under exports_lock */
 	atomic_t nr_exports;
@@ -72,14 +78,18 @@ struct peerbridge_region {
 	const struct peerbridge_exporter_ops *ops;
 	void *priv;
 
-	/*
-	 * 1 while the window is claimed (request_mem_region): from creation
-	 * until the region is revoked and no device holds a mapping of it.
-	 */
-	atomic_t claimed;
+	/* the window's claim in the iomem tree: claim.c, under pb_claim_lock */
+	struct resource claim;		/* a child of the BAR's resource */
+	struct resource *tomb;		/* the BAR's range, after PCI removal */
+	bool claimed;
+	struct list_head claim_node;	/* on the claimed list */
 };
 
-/* A peer VMA subrange, as resolved by pb_walk_peer_range(). */
+/*
+ * A peer VMA subrange, as its exporter resolved it (pb_walk_peer_range()):
+ * page aligned, one contiguous run of one region.  The walker holds the
+ * region reference while the span callback runs.
+ */
 struct pb_peer_span {
 	struct vm_area_struct *vma;
 	const struct peerbridge_peer_ops *ops;
@@ -99,12 +109,26 @@ static inline struct peerbridge_region *to_pb_region(struct device *dev)
 int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz, void __user *uarg);
 int pb_copy_arg_out(void __user *uarg, void *karg, size_t ksize);
 
+static inline bool pb_ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
 /* region.c */
 int pb_region_init(void);
 void pb_region_exit(void);
 unsigned int pb_region_count(void);
 const char *pb_region_state_name(enum pb_region_state state);
+int pb_region_pin(struct peerbridge_region *region,
+		  const struct peerbridge_exporter_ops **ops, void **priv);
 void pb_region_unpin(struct peerbridge_region *region);
+bool pb_region_live(struct peerbridge_region *region);
+
+/* claim.c */
+int pb_claim_init(void);
+void pb_claim_exit(void);
+int pb_claim_take(struct peerbridge_region *region);
+void pb_claim_release(struct peerbridge_region *region);
 
 /* topology.c */
 enum peerbridge_path pb_topology_path(struct pci_dev *exporter,
@@ -114,26 +138,32 @@ enum peerbridge_path pb_topology_path(struct pci_dev *exporter,
 const struct peerbridge_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma);
 int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
 		       pb_span_fn fn, void *arg);
+
+/* query.c */
 long pb_ioctl_query(void __user *uarg);
-int pb_vma_callbacks_init(void);
-void pb_vma_callbacks_exit(void);
 
 /* dmabuf.c */
 long pb_ioctl_export(void __user *uarg);
-void pb_dmabuf_revoke(struct peerbridge_region *region);
-void pb_dmabuf_report_holders(struct peerbridge_region *region);
+void pb_dmabuf_revoke(struct peerbridge_region *region, u64 offset, u64 len);
+bool pb_dmabuf_drained(struct peerbridge_region *region, u64 offset, u64 len);
+ssize_t pb_dmabuf_holders(struct peerbridge_region *region, char *buf,
+			  ssize_t at);
 
 /* copy.c */
 long pb_ioctl_copy(void __user *uarg);
 
 /* mmap.c */
 extern const struct file_operations pb_region_fops;
-extern const struct vm_operations_struct pb_vm_ops;
 int pb_mmap_init(void);
 void pb_mmap_exit(void);
 struct inode *pb_mmap_alloc_inode(void);
 
 /* importer.c */
-void pb_importers_invalidate(struct peerbridge_region *region);
+void pb_importers_invalidate(struct peerbridge_region *region, u64 offset,
+			     u64 len);
+bool pb_importers_drained(struct peerbridge_region *region, u64 offset,
+			  u64 len);
+ssize_t pb_importers_holders(struct peerbridge_region *region, char *buf,
+			     ssize_t at);
 
 #endif /* _PB_PRIV_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The region object: creation over a BAR window, the pbmem class and its
- * sysfs attributes, revocation and destruction.  See pb_priv.h for the
- * lifetime and validity rules.
+ * The region object: creation over a BAR window, references, pins, the
+ * pbmem class and its sysfs attributes, and the revocation state machine
+ * (whole region or a range of it) with its bounded drain.  See pb_priv.h
+ * and docs/lifetime.md for the rules.
  */
 #include <linux/idr.h>
 #include <linux/kdev_t.h>
@@ -93,6 +94,36 @@ static ssize_t attachments_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(attachments);
 
+/* who holds what: one line per export and per importer mapping */
+static ssize_t holders_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct peerbridge_region *region = to_pb_region(dev);
+	ssize_t at;
+
+	at = sysfs_emit(buf, "pins %d\n", atomic_read(&region->pins));
+	at = pb_dmabuf_holders(region, buf, at);
+	return pb_importers_holders(region, buf, at);
+}
+static DEVICE_ATTR_ADMIN_RO(holders);
+
+/* explicit revocation, e.g. before a device reset: write 1 */
+static ssize_t revoke_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	bool yes;
+	int ret;
+
+	ret = kstrtobool(buf, &yes);
+	if (ret)
+		return ret;
+	if (!yes)
+		return -EINVAL;
+	peerbridge_region_revoke(to_pb_region(dev));
+	return count;
+}
+static DEVICE_ATTR_WO(revoke);
+
 /* The PCI device itself is the class device's "device" link. */
 static struct attribute *pb_region_attrs[] = {
 	&dev_attr_bar.attr,
@@ -102,6 +133,8 @@ static struct attribute *pb_region_attrs[] = {
 	&dev_attr_wc.attr,
 	&dev_attr_exports.attr,
 	&dev_attr_attachments.attr,
+	&dev_attr_holders.attr,
+	&dev_attr_revoke.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pb_region);
@@ -119,26 +152,11 @@ static struct class pb_region_class = {
 	.devnode = pb_region_devnode,
 };
 
-/*
- * Give the window back to the iomem tree, once: when the region is revoked
- * and no device holds a mapping.  Called from revocation and from the last
- * unpin after it.
- */
-static void pb_region_unclaim(struct peerbridge_region *region, bool late)
-{
-	if (!atomic_xchg(&region->claimed, 0))
-		return;
-	release_mem_region(region->phys, region->size);
-	if (late)
-		dev_info(&region->dev,
-			 "the last device mapping is gone; the BAR window is released\n");
-}
-
 static void pb_region_release(struct device *dev)
 {
 	struct peerbridge_region *region = to_pb_region(dev);
 
-	pb_region_unclaim(region, false);
+	pb_claim_release(region);	/* an unwound creation */
 	if (region->inode)
 		iput(region->inode);
 	if (MINOR(dev->devt) || MAJOR(dev->devt))
@@ -147,20 +165,31 @@ static void pb_region_release(struct device *dev)
 	kfree(region);
 }
 
+/* a BAR that is memory, and is placed in the iomem tree */
+static bool pb_bar_usable(struct pci_dev *pdev, int bar)
+{
+	const struct resource *res = &pdev->resource[bar];
+
+	return (res->flags & IORESOURCE_MEM) &&
+	       !(res->flags & IORESOURCE_UNSET) && res->parent &&
+	       resource_size(res) && PAGE_ALIGNED(res->start);
+}
+
 struct peerbridge_region *
 peerbridge_region_create(struct pci_dev *pdev, int bar,
 			 resource_size_t offset, resource_size_t size,
 			 const struct peerbridge_region_info *info)
 {
-	resource_size_t bar_len = pci_resource_len(pdev, bar);
 	struct peerbridge_region *region;
+	resource_size_t bar_len;
 	int minor, ret;
 
 	if (!info || !info->name || bar < 0 || bar >= PCI_STD_NUM_BARS ||
-	    !size || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) ||
-	    offset >= bar_len || size > bar_len - offset ||
-	    !PAGE_ALIGNED(pci_resource_start(pdev, bar)) ||
-	    (info->flags & ~PEERBRIDGE_REGION_NODE))
+	    (info->flags & ~PEERBRIDGE_REGION_NODE) || !pb_bar_usable(pdev, bar))
+		return ERR_PTR(-EINVAL);
+	bar_len = pci_resource_len(pdev, bar);
+	if (!size || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) ||
+	    offset >= bar_len || size > bar_len - offset)
 		return ERR_PTR(-EINVAL);
 
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
@@ -168,7 +197,9 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 		return ERR_PTR(-ENOMEM);
 
 	init_rwsem(&region->mem_lock);
+	init_waitqueue_head(&region->state_wq);
 	INIT_LIST_HEAD(&region->node);
+	INIT_LIST_HEAD(&region->claim_node);
 	init_waitqueue_head(&region->pins_wq);
 	mutex_init(&region->exports_lock);
 	INIT_LIST_HEAD(&region->exports);
@@ -212,11 +243,9 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 		region->cdev.owner = THIS_MODULE;
 	}
 	/* the window is ours until no device can reach it any more */
-	if (!request_mem_region(region->phys, size, dev_name(&region->dev))) {
-		ret = -EBUSY;
+	ret = pb_claim_take(region);
+	if (ret)
 		goto err_put_region;
-	}
-	atomic_set(&region->claimed, 1);
 
 	/* without a devt this adds the class device only */
 	ret = cdev_device_add(&region->cdev, &region->dev);
@@ -240,26 +269,127 @@ const char *peerbridge_region_name(const struct peerbridge_region *region)
 }
 EXPORT_SYMBOL_GPL(peerbridge_region_name);
 
-void pb_region_unpin(struct peerbridge_region *region)
+struct peerbridge_region *peerbridge_region_get(struct peerbridge_region *region)
 {
-	if (!atomic_dec_and_test(&region->pins))
-		return;
-	wake_up_all(&region->pins_wq);
-	/* the last mapping of a region whose revocation gave up waiting */
-	if (READ_ONCE(region->state) == PB_REGION_REVOKED)
-		pb_region_unclaim(region, true);
+	get_device(&region->dev);
+	return region;
+}
+EXPORT_SYMBOL_GPL(peerbridge_region_get);
+
+void peerbridge_region_put(struct peerbridge_region *region)
+{
+	put_device(&region->dev);
+}
+EXPORT_SYMBOL_GPL(peerbridge_region_put);
+
+bool pb_region_live(struct peerbridge_region *region)
+{
+	return READ_ONCE(region->state) == PB_REGION_LIVE;
 }
 
 /*
- * Revocation (the kernel-doc is in <linux/peerbridge.h>): CPU mappings
- * zapped, dma-bufs revoked, importers invalidated, then a bounded wait for
- * the devices' DMA mappings (pins) to drain.
+ * Take a pin, and the exporter's policy with it: fails once revocation has
+ * started.  The pin keeps revocation (and so the exporter's module) waiting
+ * while the policy runs.
+ */
+int pb_region_pin(struct peerbridge_region *region,
+		  const struct peerbridge_exporter_ops **ops, void **priv)
+{
+	int ret = 0;
+
+	down_read(&region->mem_lock);
+	if (region->state == PB_REGION_LIVE) {
+		atomic_inc(&region->pins);
+		*ops = region->ops;
+		*priv = region->priv;
+	} else {
+		ret = -ENODEV;
+	}
+	up_read(&region->mem_lock);
+	return ret;
+}
+
+void pb_region_unpin(struct peerbridge_region *region)
+{
+	atomic_inc(&region->unmaps);
+	/* the last mapping of a region whose revocation gave up waiting */
+	if (atomic_dec_and_test(&region->pins) &&
+	    READ_ONCE(region->state) == PB_REGION_REVOKED)
+		pb_claim_release(region);
+	wake_up_all(&region->pins_wq);
+}
+
+/*
+ * Wait until @drained(region, offset, len) holds, for at most
+ * revoke_timeout_ms.  Every unmap wakes us to look again.
+ */
+static bool pb_region_drain(struct peerbridge_region *region,
+			    bool (*drained)(struct peerbridge_region *, u64, u64),
+			    u64 offset, u64 len)
+{
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(READ_ONCE(revoke_timeout_ms));
+
+	for (;;) {
+		int seen = atomic_read(&region->unmaps);
+		long left;
+
+		if (drained(region, offset, len))
+			return true;
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
+			return false;
+		wait_event_timeout(region->pins_wq,
+				   atomic_read(&region->unmaps) != seen, left);
+	}
+}
+
+static bool pb_region_unpinned(struct peerbridge_region *region, u64 offset,
+			       u64 len)
+{
+	return !atomic_read(&region->pins);
+}
+
+static bool pb_range_drained(struct peerbridge_region *region, u64 offset,
+			     u64 len)
+{
+	return pb_dmabuf_drained(region, offset, len) &&
+	       pb_importers_drained(region, offset, len);
+}
+
+/* A bounded wait ran out: say who still holds what, one line each. */
+static void pb_region_report_holders(struct peerbridge_region *region)
+{
+	char *buf = (char *)__get_free_page(GFP_KERNEL);
+	char *line, *cur;
+	ssize_t at;
+
+	dev_warn_ratelimited(&region->dev,
+			     "%d DMA mapping(s) still held after revocation; the BAR window stays claimed until they are released\n",
+			     atomic_read(&region->pins));
+	if (!buf)
+		return;
+	at = pb_dmabuf_holders(region, buf, 0);
+	pb_importers_holders(region, buf, at);
+	cur = buf;
+	while ((line = strsep(&cur, "\n")) && *line)
+		dev_warn_ratelimited(&region->dev, "still held: %s\n", line);
+	free_page((unsigned long)buf);
+}
+
+/*
+ * Revocation (the kernel-doc is in <linux/peerbridge.h>): leave the live
+ * state, zap CPU mappings, revoke dma-bufs, invalidate importers, then a
+ * bounded wait for the devices' mappings (pins) to drain.  Whoever comes
+ * second waits for the first to finish.
  */
 void peerbridge_region_revoke(struct peerbridge_region *region)
 {
 	down_write(&region->mem_lock);
 	if (region->state != PB_REGION_LIVE) {
 		up_write(&region->mem_lock);
+		wait_event(region->state_wq,
+			   READ_ONCE(region->state) == PB_REGION_REVOKED);
 		return;
 	}
 	WRITE_ONCE(region->state, PB_REGION_REVOKING);
@@ -270,21 +400,36 @@ void peerbridge_region_revoke(struct peerbridge_region *region)
 		unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
 	up_write(&region->mem_lock);
 
-	pb_dmabuf_revoke(region);
-	pb_importers_invalidate(region);
-	if (!wait_event_timeout(region->pins_wq, !atomic_read(&region->pins),
-				msecs_to_jiffies(revoke_timeout_ms)))
-		pb_dmabuf_report_holders(region);
+	pb_dmabuf_revoke(region, 0, region->size);
+	pb_importers_invalidate(region, 0, region->size);
+	if (!pb_region_drain(region, pb_region_unpinned, 0, 0))
+		pb_region_report_holders(region);
 
 	down_write(&region->mem_lock);
 	WRITE_ONCE(region->state, PB_REGION_REVOKED);
 	up_write(&region->mem_lock);
+	wake_up_all(&region->state_wq);
 	/* pairs with the fully ordered atomic_dec_and_test() in unpin */
 	smp_mb();
 	if (!atomic_read(&region->pins))
-		pb_region_unclaim(region, false);
+		pb_claim_release(region);
 }
 EXPORT_SYMBOL_GPL(peerbridge_region_revoke);
+
+void peerbridge_region_revoke_range(struct peerbridge_region *region,
+				    u64 offset, u64 len)
+{
+	if (!len || offset >= region->size || len > region->size - offset) {
+		dev_err(&region->dev, "revoke of %#llx+%#llx: outside the region\n",
+			offset, len);
+		return;
+	}
+	pb_dmabuf_revoke(region, offset, len);
+	pb_importers_invalidate(region, offset, len);
+	if (!pb_region_drain(region, pb_range_drained, offset, len))
+		pb_region_report_holders(region);
+}
+EXPORT_SYMBOL_GPL(peerbridge_region_revoke_range);
 
 /* Open files, dma-bufs and importers keep the revoked object alive. */
 void peerbridge_region_destroy(struct peerbridge_region *region)

@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Peer callbacks: the "special VMA" contract.  A driver attaches
- * p2p_map/p2p_unmap to its vm_operations_struct; anyone holding a user
- * address range can then ask the VMA itself for DMA addresses for a given
- * importer device, with no struct page and no GUP.  This file holds the
- * registry, the VMA-range walker EXPORT, QUERY and COPY share, the
- * region-level mapping that the generic exporter's callbacks use, and the
- * QUERY ioctl.
+ * p2p_resolve/p2p_map/p2p_unmap to its vm_operations_struct; anyone
+ * holding a user address range can then ask the VMA itself what memory it
+ * is and which DMA addresses a given importer device should use, with no
+ * struct page and no GUP.  This file is the registry of those callbacks
+ * and the one range walker that EXPORT, QUERY, COPY and the importer API
+ * share; what a span is, only its exporter says.
  */
-#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
-
-#include <uapi/peerbridge.h>
 
 #include "pb_priv.h"
 
@@ -34,8 +30,8 @@ int peerbridge_register_peer_ops(const struct vm_operations_struct *vm_ops,
 	struct pb_peer_entry *e, *pos;
 	int ret = 0;
 
-	if (!vm_ops || !ops || !ops->p2p_map || !ops->p2p_unmap ||
-	    !ops->vma_region)
+	if (!vm_ops || !ops || !ops->p2p_resolve || !ops->p2p_map ||
+	    !ops->p2p_unmap)
 		return -EINVAL;
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
@@ -70,7 +66,11 @@ void peerbridge_unregister_peer_ops(const struct vm_operations_struct *vm_ops)
 }
 EXPORT_SYMBOL_GPL(peerbridge_unregister_peer_ops);
 
-/* The peer callbacks of a VMA, or NULL if it is ordinary memory. */
+/*
+ * The peer callbacks of a VMA, or NULL if it is ordinary memory.  They
+ * stay valid while the mmap lock is held: the VMA holds its file, whose
+ * module cannot unregister them before the file is closed.
+ */
 const struct peerbridge_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma)
 {
 	const struct peerbridge_peer_ops *ops = NULL;
@@ -88,239 +88,105 @@ const struct peerbridge_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma)
 }
 
 /*
- * Resolve [addr, addr + len) of @mm into peer spans and call @fn on each,
- * in address order.  Validation is done in a first pass, so @fn runs only
- * when the whole range is good:
- *  -EINVAL  len 0, overflow, a hole, peer and ordinary memory mixed, or
- *           spans of two different regions;
- *  -ENOENT  no peer memory at all.
+ * Ask the exporter what [start, end) of @vma is: the region (referenced),
+ * the offset of @start and how much is contiguous.  Anything it returns is
+ * checked, and a revoked region is -ENODEV whoever the exporter is.
  */
-int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
-		       pb_span_fn fn, void *arg)
+static int pb_resolve(struct pb_peer_span *span, unsigned long end)
 {
-	struct pb_peer_span span;
-	struct peerbridge_region *region = NULL;
-	bool peer = false, plain = false;
-	int pass, ret;
-	u64 end, cur;
+	struct peerbridge_span res = { };
+	int ret;
 
-	lockdep_assert_held(&mm->mmap_lock);
-	if (!len || check_add_overflow(addr, len, &end) || end > TASK_SIZE)
-		return -EINVAL;
-
-	for (pass = 0; pass < 2; pass++) {
-		for (cur = addr; cur < end; cur = span.end) {
-			struct vm_area_struct *vma = find_vma(mm, cur);
-
-			if (!vma || vma->vm_start > cur)
-				return -EINVAL;		/* a hole */
-			span.vma = vma;
-			span.start = cur;
-			span.end = min_t(u64, end, vma->vm_end);
-			span.ops = pb_peer_ops_lookup(vma);
-			if (!span.ops) {
-				plain = true;
-				continue;
-			}
-			peer = true;
-			span.region = span.ops->vma_region(vma);
-			if (region && span.region != region)
-				return -EINVAL;		/* two regions */
-			region = span.region;
-			span.offset = ((u64)vma->vm_pgoff << PAGE_SHIFT) +
-				      (cur - vma->vm_start);
-			if (pass) {
-				ret = fn(&span, arg);
-				if (ret)
-					return ret;
-			}
-		}
-		if (!peer)
-			return -ENOENT;
-		if (plain)
-			return -EINVAL;
-		if (!fn)
-			return 0;
+	ret = span->ops->p2p_resolve(span->vma, span->start, end, &res);
+	if (ret)
+		return ret;
+	if (!res.region || !res.len || !PAGE_ALIGNED(res.len) ||
+	    !PAGE_ALIGNED(res.offset) || res.len > end - span->start ||
+	    res.offset >= res.region->size ||
+	    res.len > res.region->size - res.offset) {
+		pr_err_ratelimited("peerbridge: %ps resolved %#lx-%#lx to an invalid span\n",
+				   span->ops->p2p_resolve, span->start, end);
+		if (res.region)
+			peerbridge_region_put(res.region);
+		return -EIO;
+	}
+	span->region = res.region;
+	span->offset = res.offset;
+	span->end = span->start + res.len;
+	if (!pb_region_live(res.region)) {
+		peerbridge_region_put(res.region);
+		return -ENODEV;
 	}
 	return 0;
 }
 
 /*
- * Take a pin, and the exporter's policy with it: fails once revocation has
- * started.  The pin keeps revocation (and so the exporter's module) waiting
- * while the policy runs.
+ * Resolve [addr, addr + len) of @mm, rounded out to whole pages, into
+ * spans and call @fn on each, in address order, with the span's region
+ * referenced.  The range is validated in a first pass, so @fn runs only
+ * when the whole range is good:
+ *  -ENOENT  no peer memory at all (ordinary memory, or nothing mapped);
+ *  -EINVAL  len 0, overflow, or peer memory together with a hole, ordinary
+ *           memory or a second region;
+ *  -ENODEV  the memory is gone (revoked region, freed buffer);
+ *  or whatever the exporter's p2p_resolve returned.
  */
-static int pb_region_pin(struct peerbridge_region *region,
-			 const struct peerbridge_exporter_ops **ops,
-			 void **priv)
+int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
+		       pb_span_fn fn, void *arg)
 {
-	int ret = 0;
+	struct peerbridge_region *first = NULL;
+	bool peer = false, other = false;
+	struct pb_peer_span span;
+	u64 start, end, cur;
+	int pass, ret = 0;
 
-	down_read(&region->mem_lock);
-	if (region->state == PB_REGION_LIVE) {
-		atomic_inc(&region->pins);
-		*ops = region->ops;
-		*priv = region->priv;
-	} else {
-		ret = -ENODEV;
-	}
-	up_read(&region->mem_lock);
-	return ret;
-}
-
-int peerbridge_region_map(struct peerbridge_region *region,
-			  struct device *importer, u64 offset, u64 len,
-			  enum dma_data_direction dir,
-			  struct peerbridge_seg *seg)
-{
-	const struct peerbridge_exporter_ops *ops;
-	enum peerbridge_path path;
-	dma_addr_t addr;
-	void *priv;
-	int ret;
-
-	if (!len || offset >= region->size || len > region->size - offset)
+	lockdep_assert_held(&mm->mmap_lock);
+	if (!len || check_add_overflow(addr, len, &end) || end > TASK_SIZE)
 		return -EINVAL;
-	path = pb_topology_path(region->pdev, importer);
-	if (path == PEERBRIDGE_PATH_NONE)
-		return -EXDEV;
-	ret = pb_region_pin(region, &ops, &priv);
-	if (ret)
-		return ret;
+	start = addr & PAGE_MASK;
+	end = PAGE_ALIGN(end);
 
-	addr = pci_bus_address(region->pdev, region->bar) + region->offset +
-	       offset;
-	if (path == PEERBRIDGE_PATH_HOST_BRIDGE) {
-		addr = dma_map_resource(importer, region->phys + offset, len,
-					dir, 0);
-		if (dma_mapping_error(importer, addr)) {
-			ret = -EIO;
-			goto err_unpin;
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		for (cur = start; cur < end && !ret; cur = span.end) {
+			struct vm_area_struct *vma = find_vma(mm, cur);
+
+			span.start = cur;
+			span.end = end;
+			if (!vma || vma->vm_start > cur) {
+				other = true;		/* a hole */
+				if (vma)
+					span.end = min_t(u64, end, vma->vm_start);
+				continue;
+			}
+			span.vma = vma;
+			span.end = min_t(u64, end, vma->vm_end);
+			span.ops = pb_peer_ops_lookup(vma);
+			if (!span.ops) {
+				other = true;
+				continue;
+			}
+			peer = true;
+			ret = pb_resolve(&span, span.end);
+			if (ret)
+				break;
+			if (!first)
+				first = peerbridge_region_get(span.region);
+			if (span.region != first)
+				ret = -EINVAL;		/* two regions */
+			else if (pass)
+				ret = fn(&span, arg);
+			peerbridge_region_put(span.region);
 		}
-	}
-	/* the exporting device decides, last */
-	if (ops && ops->p2p_policy) {
-		ret = ops->p2p_policy(priv, importer, offset, len, path, &addr);
 		if (ret)
-			goto err_unmap_resource;
+			break;
+		if (!peer)
+			ret = -ENOENT;
+		else if (other)
+			ret = -EINVAL;
+		else if (!fn)
+			break;
 	}
-
-	get_device(&region->dev);
-	seg->addr = addr;
-	seg->len = len;
-	seg->path = path;
-	seg->dir = dir;
-	seg->importer = importer;
-	seg->region = region;
-	return 0;
-
-err_unmap_resource:
-	if (path == PEERBRIDGE_PATH_HOST_BRIDGE)
-		dma_unmap_resource(importer, addr, len, dir, 0);
-err_unpin:
-	pb_region_unpin(region);
+	if (first)
+		peerbridge_region_put(first);
 	return ret;
-}
-EXPORT_SYMBOL_GPL(peerbridge_region_map);
-
-void peerbridge_region_unmap(struct peerbridge_seg *seg)
-{
-	struct peerbridge_region *region = seg->region;
-
-	if (seg->path == PEERBRIDGE_PATH_HOST_BRIDGE)
-		dma_unmap_resource(seg->importer, seg->addr, seg->len,
-				   seg->dir, 0);
-	seg->region = NULL;
-	pb_region_unpin(region);
-	put_device(&region->dev);
-}
-EXPORT_SYMBOL_GPL(peerbridge_region_unmap);
-
-/* The generic exporter's peer callbacks: its VMAs map one region each. */
-static int pb_region_p2p_map(struct vm_area_struct *vma,
-			     struct device *importer, unsigned long start,
-			     unsigned long end, bool write, struct peerbridge_seg *seg)
-{
-	struct peerbridge_region *region = vma->vm_private_data;
-	u64 offset;
-
-	lockdep_assert_held(&vma->vm_mm->mmap_lock);
-	if (start < vma->vm_start || end > vma->vm_end || start >= end)
-		return -EINVAL;
-	if (write && !(vma->vm_flags & VM_WRITE))
-		return -EACCES;
-	offset = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (start - vma->vm_start);
-	return peerbridge_region_map(region, importer, offset, end - start,
-				 write ? DMA_FROM_DEVICE : DMA_TO_DEVICE, seg);
-}
-
-static struct peerbridge_region *pb_region_vma_region(struct vm_area_struct *vma)
-{
-	return vma->vm_private_data;
-}
-
-static const struct peerbridge_peer_ops pb_region_peer_ops = {
-	.p2p_map = pb_region_p2p_map,
-	.p2p_unmap = peerbridge_region_unmap,
-	.vma_region = pb_region_vma_region,
-};
-
-struct pb_query_acc {
-	struct peerbridge_query *q;
-	bool first;
-};
-
-static int pb_query_span(const struct pb_peer_span *span, void *arg)
-{
-	struct pb_query_acc *acc = arg;
-	struct peerbridge_query *q = acc->q;
-	struct peerbridge_region *region = span->region;
-
-	if (acc->first) {
-		acc->first = false;
-		q->offset = span->offset;
-		q->region_size = region->size;
-		q->bar_offset = region->offset;
-		q->bar = region->bar;
-		q->out_flags = region->wc ? PEERBRIDGE_QUERY_WC : 0;
-		strscpy_pad(q->region, dev_name(&region->dev), sizeof(q->region));
-		strscpy_pad(q->device, pci_name(region->pdev), sizeof(q->device));
-	}
-	if (!(span->vma->vm_flags & VM_WRITE))
-		q->out_flags |= PEERBRIDGE_QUERY_RDONLY;
-	return 0;
-}
-
-long pb_ioctl_query(void __user *uarg)
-{
-	struct peerbridge_query q;
-	struct pb_query_acc acc = { .q = &q, .first = true };
-	int ret;
-
-	ret = pb_copy_arg_in(&q, sizeof(q),
-			     offsetofend(struct peerbridge_query, reserved),
-			     uarg);
-	if (ret)
-		return ret;
-	if (q.flags || q.reserved)
-		return -EINVAL;
-
-	mmap_read_lock(current->mm);
-	ret = pb_walk_peer_range(current->mm, q.addr, q.len, pb_query_span,
-				 &acc);
-	mmap_read_unlock(current->mm);
-	if (ret)
-		return ret;
-
-	return pb_copy_arg_out(uarg, &q, sizeof(q));
-}
-
-int pb_vma_callbacks_init(void)
-{
-	return peerbridge_register_peer_ops(&pb_vm_ops, &pb_region_peer_ops);
-}
-
-void pb_vma_callbacks_exit(void)
-{
-	peerbridge_unregister_peer_ops(&pb_vm_ops);
 }

@@ -161,6 +161,115 @@ static int cmd_list(struct pr *p, int argc, char **argv)
 	return 0;
 }
 
+/* the value of "key=" in a holders line, copied into out; false if absent */
+static bool holder_field(const char *line, const char *key, char *out,
+			 size_t outsz)
+{
+	size_t klen = strlen(key);
+	const char *at = line;
+
+	while ((at = strstr(at, key))) {
+		if ((at == line || at[-1] == ' ') && at[klen] == '=') {
+			size_t n = strcspn(at + klen + 1, " ");
+
+			snprintf(out, outsz, "%.*s", (int)n, at + klen + 1);
+			return true;
+		}
+		at += klen;
+	}
+	return false;
+}
+
+static uint64_t holder_u64(const char *line, const char *key)
+{
+	char text[32];
+	uint64_t v = 0;
+
+	if (holder_field(line, key, text, sizeof(text)))
+		(void)pb_parse_u64(text, &v);
+	return v;
+}
+
+/* one row per dma-buf in a region's sysfs "holders" */
+static void print_exports_of(struct pr *p, const char *region, char *holders,
+			     unsigned int *count)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(holders, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char mode[8] = "", state[16] = "", imps[1024] = "";
+		const char *vec[64];
+		unsigned int n = 0;
+		char *tok, *isave = NULL;
+
+		if (strncmp(line, "dmabuf ", 7))
+			continue;
+		holder_field(line, "mode", mode, sizeof(mode));
+		holder_field(line, "state", state, sizeof(state));
+		holder_field(line, "importers", imps, sizeof(imps));
+		for (tok = strtok_r(imps, ",", &isave); tok && n < 64;
+		     tok = strtok_r(NULL, ",", &isave))
+			if (strcmp(tok, "-"))
+				vec[n++] = tok;
+		pr_obj_begin(p, NULL);
+		pr_str(p, "region", "REGION", region);
+		pr_u64(p, "pid", "PID", holder_u64(line, "pid"));
+		pr_u64(p, "offset", "OFFSET", holder_u64(line, "offset"));
+		pr_size(p, "length", "LENGTH", holder_u64(line, "len"));
+		pr_u64(p, "ranges", "RANGES", holder_u64(line, "ranges"));
+		pr_str(p, "mode", "MODE", mode);
+		pr_str(p, "state", "STATE", state);
+		pr_strv(p, "importers", "IMPORTERS (device:pinned|dynamic:mapped|idle)",
+			vec, n);
+		pr_u64(p, "inode", "INODE", holder_u64(line, "ino"));
+		pr_obj_end(p);
+		(*count)++;
+	}
+}
+
+static int cmd_exports(struct pr *p, int argc, char **argv)
+{
+	unsigned int count = 0;
+	struct dirent **ents;
+	char path[PATH_MAX];
+	static char holders[8192];
+	int i, n, ret = 0;
+
+	if (sysfs_path(path, "class/pbmem"))
+		return EXIT_RUNTIME;
+	n = scandir(path, &ents, region_filter, alphasort);
+	if (n < 0) {
+		if (errno != ENOENT) {
+			err_msg("cannot read %s: %s", path, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		n = 0;	/* module not loaded: simply no exports */
+		ents = NULL;
+	}
+	pr_list_begin(p, "exports");
+	for (i = 0; i < n && !ret; i++) {
+		if (sysfs_path(path, "class/pbmem/%s/holders", ents[i]->d_name))
+			continue;
+		if (pb_read_text(path, holders, sizeof(holders))) {
+			if (errno == ENOENT)
+				continue;	/* vanished while listing */
+			err_msg("cannot read %s: %s%s", path, strerror(errno),
+				errno == EACCES ? " (it is root's)" : "");
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		print_exports_of(p, ents[i]->d_name, holders, &count);
+	}
+	pr_list_end(p);
+	if (!ret && !count && !p->json)
+		fprintf(p->out, "no exports\n");
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return ret;
+}
+
 /* canonical BDF of an existing PCI device, or a message and -1 */
 static int lookup_device(const char *arg, char bdf[PB_BDF_LEN])
 {
@@ -447,6 +556,9 @@ static const struct cmd cmds[] = {
 	{ "unbind", "<BDF>",
 	  "revoke a device's regions and hand it back to its own driver",
 	  1, 1, cmd_unbind },
+	{ "exports", "",
+	  "list live dma-bufs of peer memory: owner, range, state, importers",
+	  0, 0, cmd_exports },
 	{ "copy", "<src> <dst> <len> [--verify]",
 	  "DMA len bytes; a side is host or <region>[@offset]; --verify checks every byte",
 	  3, 4, cmd_copy },

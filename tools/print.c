@@ -202,6 +202,30 @@ void pr_str(struct pr *p, const char *key, const char *label,
 	}
 }
 
+void pr_strv(struct pr *p, const char *key, const char *label,
+	     const char *const *vals, unsigned int n)
+{
+	char text[1024] = "-";
+	size_t at = 0;
+	unsigned int i;
+
+	if (p->json) {
+		pr_json_key(p, key);
+		fputc('[', p->out);
+		for (i = 0; i < n; i++) {
+			if (i)
+				fputs(", ", p->out);
+			pr_json_string(p->out, vals[i]);
+		}
+		fputc(']', p->out);
+		return;
+	}
+	for (i = 0; i < n && at < sizeof(text); i++)
+		at += snprintf(text + at, sizeof(text) - at, "%s%s",
+			       i ? "," : "", vals[i]);
+	pr_text(p, label, text);
+}
+
 void pr_u64(struct pr *p, const char *key, const char *label, uint64_t val)
 {
 	char buf[24];

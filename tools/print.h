@@ -37,6 +37,9 @@ void pr_obj_end(struct pr *p);
 /* a NULL @val is JSON null and "-" for people */
 void pr_str(struct pr *p, const char *key, const char *label,
 	    const char *val);
+/* a JSON array of strings; people see them joined with commas, or "-" */
+void pr_strv(struct pr *p, const char *key, const char *label,
+	     const char *const *vals, unsigned int n);
 void pr_u64(struct pr *p, const char *key, const char *label, uint64_t val);
 void pr_bool(struct pr *p, const char *key, const char *label, bool val);
 /* people see "64M", JSON carries exact bytes */

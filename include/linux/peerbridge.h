@@ -44,6 +44,8 @@ struct peerbridge_seg {
 	/* private: for peerbridge */
 	struct peerbridge_region *region;
 	struct device *importer;
+	u64 offset;			/* of the run within the region */
+	dma_addr_t map_addr;		/* what dma_map_resource() returned */
 	enum dma_data_direction dir;
 	enum peerbridge_path path;
 };
@@ -112,7 +114,8 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
  * every importer mapping, and waits up to peerbridge.revoke_timeout_ms for
  * the devices to unmap, logging the holders if they do not.  Mappings the
  * driver made itself are the driver's to zap (before or after).  May
- * sleep; idempotent.
+ * sleep.  A second call (or a destroy) while the first is still waiting
+ * waits for it: when any call returns, the revocation is complete.
  */
 void peerbridge_region_revoke(struct peerbridge_region *region);
 
@@ -126,6 +129,39 @@ void peerbridge_region_revoke(struct peerbridge_region *region);
  * device still holds a mapping (see peerbridge_region_create()).
  */
 void peerbridge_region_destroy(struct peerbridge_region *region);
+
+/**
+ * peerbridge_region_revoke_range - cut every peer access to part of a region
+ * @region: the region
+ * @offset: start of the range within the region
+ * @len: its length
+ *
+ * For memory that moves or is freed while the region lives on (a buffer
+ * object evicted or destroyed): every dma-buf that covers any byte of the
+ * range is revoked for good (dynamic importers are notified, new mappings
+ * fail with -ENODEV), every importer mapping that covers any byte of it is
+ * invalidated, and the call waits, bounded like peerbridge_region_revoke(),
+ * for their device mappings to go.  Make sure first that your p2p_resolve
+ * and p2p_map no longer hand out the range, and zap your CPU mappings of
+ * it.  May sleep.
+ */
+void peerbridge_region_revoke_range(struct peerbridge_region *region,
+				    u64 offset, u64 len);
+
+/**
+ * peerbridge_region_get - take a reference on a region
+ * @region: the region
+ *
+ * Return: @region.  The object (not the memory: see revocation) stays
+ * valid until the matching peerbridge_region_put().
+ */
+struct peerbridge_region *peerbridge_region_get(struct peerbridge_region *region);
+
+/**
+ * peerbridge_region_put - drop a reference from peerbridge_region_get()
+ * @region: the region
+ */
+void peerbridge_region_put(struct peerbridge_region *region);
 
 /**
  * peerbridge_region_name - the region's name, "<BDF>-<name>"
@@ -164,20 +200,50 @@ int peerbridge_region_map(struct peerbridge_region *region,
 void peerbridge_region_unmap(struct peerbridge_seg *seg);
 
 /**
+ * struct peerbridge_span - what part of a peer VMA is, as its exporter says
+ * @region: the region behind it, referenced with peerbridge_region_get();
+ *	peerbridge drops that reference
+ * @offset: of the span's first byte within the region
+ * @len: how many bytes from there on are contiguous in the region: a page
+ *	multiple, at least one page, at most what was asked
+ */
+struct peerbridge_span {
+	struct peerbridge_region *region;
+	u64 offset;
+	u64 len;
+};
+
+/**
  * struct peerbridge_peer_ops - peer callbacks of a driver's own VMAs
- * @p2p_map: map [@start, @end) of @vma (inside it, page aligned) for DMA by
- *	@importer, for writing if @write, into one segment.  Called with the
- *	VMA's mmap lock held.  The memory must stay valid until @p2p_unmap,
- *	even if the VMA goes away.  Usually a call to peerbridge_region_map().
+ * @owner: the module the callbacks live in (THIS_MODULE).  Every device
+ *	mapping made through @p2p_map holds a reference on it until
+ *	@p2p_unmap, so the module cannot go while one exists.
+ * @p2p_resolve: say what [@start, @end) of @vma is: the region, the offset
+ *	of @start in it, and how much of the range is contiguous from
+ *	there (a buffer object may end before @end).  Take a reference on the
+ *	region (peerbridge_region_get()).  Return -ENODEV when the memory is
+ *	gone (the driver was unbound, the buffer was freed), or another
+ *	negative errno.  @start and @end are page aligned and inside @vma.
+ *	Called with the mmap lock held; must not take it.
+ * @p2p_map: map [@start, @end) of @vma for DMA by @importer, for writing if
+ *	@write, into one segment.  peerbridge calls it only for a range that
+ *	@p2p_resolve just resolved to one contiguous run, and checks the
+ *	segment against that run.  Page aligned; mmap lock held.  The memory
+ *	must stay valid until @p2p_unmap, even if the VMA goes away.  Usually
+ *	a call to peerbridge_region_map().
  * @p2p_unmap: undo exactly what @p2p_map did.  No mmap lock held.
- * @vma_region: the region @vma maps (no reference taken); mmap lock held.
+ *
+ * The exporter decides: EXPORT, QUERY, COPY and importer drivers learn
+ * what a VMA maps only through these callbacks, never from vm_pgoff.
  */
 struct peerbridge_peer_ops {
+	struct module *owner;
+	int (*p2p_resolve)(struct vm_area_struct *vma, unsigned long start,
+			   unsigned long end, struct peerbridge_span *span);
 	int (*p2p_map)(struct vm_area_struct *vma, struct device *importer,
 		       unsigned long start, unsigned long end, bool write,
 		       struct peerbridge_seg *seg);
 	void (*p2p_unmap)(struct peerbridge_seg *seg);
-	struct peerbridge_region *(*vma_region)(struct vm_area_struct *vma);
 };
 
 /**
@@ -237,7 +303,9 @@ struct peerbridge_mapping {
  *	only briefly and never blocks revocation for long)
  * @priv: passed to @ops
  *
- * The direct path an RDMA or accelerator driver uses instead of GUP.
+ * The direct path an RDMA or accelerator driver uses instead of GUP.  The
+ * segments cover exactly [@addr, @addr + @len), byte for byte; the VMAs'
+ * callbacks see the page-aligned range around it.
  * Returns the mapping, or an ERR_PTR: -EINVAL (hole, overflow, mixed
  * memory, two regions), -ENOENT (not peer memory), -EACCES (write to a
  * read-only mapping), -ENODEV (revoked), -EXDEV, or the exporter's errno.

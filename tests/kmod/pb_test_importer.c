@@ -34,6 +34,7 @@ struct pbti_buf {
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;		/* under the dma-buf's resv lock */
 	bool stubborn;
+	bool pinned;			/* dma_buf_pin() held */
 	atomic_t notified;
 	atomic_t released;
 	struct work_struct unmap_work;
@@ -172,7 +173,7 @@ static void pbti_move_notify(struct dma_buf_attachment *attach)
 	struct pbti_buf *buf = attach->importer_priv;
 
 	atomic_set(&buf->notified, 1);
-	if (!buf->stubborn)
+	if (!buf->stubborn && !buf->pinned)
 		schedule_work(&buf->unmap_work);
 }
 
@@ -186,6 +187,9 @@ static void pbti_buf_release(struct pbti_buf *buf)
 	flush_work(&buf->unmap_work);
 	dma_resv_lock(buf->dmabuf->resv, NULL);
 	pbti_buf_unmap_locked(buf);
+	if (buf->pinned)
+		dma_buf_unpin(buf->attach);
+	buf->pinned = false;
 	dma_resv_unlock(buf->dmabuf->resv);
 	dma_buf_detach(buf->dmabuf, buf->attach);
 	dma_buf_put(buf->dmabuf);
@@ -216,6 +220,7 @@ static long pbti_attach(struct pbti_attach __user *uarg)
 		goto out_unlock;
 	}
 	buf->stubborn = arg.stubborn;
+	buf->pinned = false;
 	atomic_set(&buf->notified, 0);
 	atomic_set(&buf->released, 0);
 	buf->attach = dma_buf_dynamic_attach(buf->dmabuf, &pbti_dev->dev,
@@ -225,11 +230,17 @@ static long pbti_attach(struct pbti_attach __user *uarg)
 		goto err_put;
 	}
 	dma_resv_lock(buf->dmabuf->resv, NULL);
-	sgt = dma_buf_map_attachment(buf->attach, DMA_TO_DEVICE);
+	ret = arg.pinned ? dma_buf_pin(buf->attach) : 0;
+	buf->pinned = !ret && arg.pinned;
+	sgt = ret ? ERR_PTR(ret) :
+		    dma_buf_map_attachment(buf->attach, DMA_TO_DEVICE);
 	if (!IS_ERR(sgt))
 		buf->sgt = sgt;
+	else if (buf->pinned)
+		dma_buf_unpin(buf->attach);
 	dma_resv_unlock(buf->dmabuf->resv);
 	if (IS_ERR(sgt)) {
+		buf->pinned = false;
 		ret = PTR_ERR(sgt);
 		goto err_detach;
 	}

@@ -33,13 +33,20 @@ struct pbti_status {
 	__u32 pad;
 };
 
-/* a dma-buf attached as a dynamic peer2peer importer, mapped and held */
+/*
+ * A dma-buf attached as a dynamic peer2peer importer, mapped and held.
+ * stubborn: ignore move_notify, keep the mapping.  pinned: dma_buf_pin()
+ * first, as the pinned RDMA importers (efa, irdma, bnxt_re, mana) do, and
+ * keep the mapping until detached.
+ */
 struct pbti_attach {
 	__s32 fd;
-	__u32 stubborn;		/* ignore move_notify: keep the mapping */
+	__u32 stubborn;
 	__u32 slot;		/* out */
 	__u32 nr_entries;	/* out: scatterlist entries */
 	__u64 first_addr;	/* out: DMA address of the first entry */
+	__u32 pinned;
+	__u32 pad;
 };
 
 #define PBTI_MAP	_IOWR('t', 1, struct pbti_map)

@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
 #include <uapi/peerbridge.h>
 
+#include "../kmod/pb_test_importer.h"
 #include "pbvm.h"
 
 char g_ivshmem[PB_BDF_LEN], g_nvme[PB_BDF_LEN], g_vga[PB_BDF_LEN];
@@ -266,16 +269,28 @@ void check_kernel_health(void)
 		      "lockdep turned itself off (debug_locks is 0)");
 }
 
+static bool region_revoked(const char *name)
+{
+	char path[PATH_MAX], state[32];
+
+	snprintf(path, sizeof(path), "/sys/class/pbmem/%s/state", name);
+	return !pb_read_text(path, state, sizeof(state)) &&
+	       strcmp(state, "live");
+}
+
 void setup_bound(void)
 {
 	kmsg_mark();
 	find_pci(ID_IVSHMEM, 0, g_ivshmem);
 	find_pci(ID_NVME, 0, g_nvme);
 	find_pci(ID_VGA, 0, g_vga);
-	bind_dev(g_ivshmem);
-	bind_dev(g_nvme);
 	region_name(g_ivshmem, "bar2", g_vram, sizeof(g_vram));
 	region_name(g_nvme, "cmb", g_cmb, sizeof(g_cmb));
+	/* a region an earlier test revoked explicitly comes back fresh */
+	if (region_revoked(g_vram))
+		unbind_dev(g_ivshmem);
+	bind_dev(g_ivshmem);
+	bind_dev(g_nvme);
 }
 
 void setup_ctx(void)
@@ -400,4 +415,94 @@ int vgem_dmabuf(int vgem, size_t len)
 	ck_assert_int_eq(drmPrimeHandleToFD(vgem, create.handle,
 					    DRM_CLOEXEC | DRM_RDWR, &fd), 0);
 	return fd;
+}
+
+/* --- the sample driver and the test importer -------------------------------- */
+
+char g_edu[PB_BDF_LEN], g_sample[PB_REGION_NAME_MAX];
+
+void setup_sample(void)
+{
+	char drv[64], path[PATH_MAX];
+
+	setup_ctx();
+	find_pci(ID_EDU, 0, g_edu);
+	region_name(g_vga, "vram", g_sample, sizeof(g_sample));
+	ck_assert_int_eq(write_file("/sys/module/pb_vga/parameters/deny_importer",
+				    "\n"), 0);
+	driver_of(g_vga, drv, sizeof(drv));
+	if (!strcmp(drv, "pb_vga"))
+		return;
+	if (!strcmp(drv, "peerbridge"))
+		unbind_dev(g_vga);	/* clears driver_override, reprobes */
+	driver_of(g_vga, drv, sizeof(drv));
+	if (strcmp(drv, "pb_vga")) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+			 g_vga);
+		write_file(path, "\n");
+		ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind",
+					    g_vga), 0);
+	}
+}
+
+unsigned char *map_sample(size_t len, int *fdp)
+{
+	int fd = open("/dev/pb_vga", O_RDWR | O_CLOEXEC);
+	void *p;
+
+	ck_assert_msg(fd >= 0, "/dev/pb_vga: %s", strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(p != MAP_FAILED);
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return p;
+}
+
+int pbti_fd(void)
+{
+	int fd = open("/dev/pb_test_importer", O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "/dev/pb_test_importer: %s", strerror(errno));
+	return fd;
+}
+
+int pbti_map_range(int fd, void *addr, size_t len, bool write,
+		   struct pbti_map *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->addr = (uintptr_t)addr;
+	m->len = len;
+	m->write = write;
+	return ioctl(fd, PBTI_MAP, m) ? errno : 0;
+}
+
+void pbti_unmap_slot(int fd, unsigned int slot)
+{
+	ck_assert_int_eq(ioctl(fd, PBTI_UNMAP, &slot), 0);
+}
+
+int pbti_attach_fd(int tfd, int dmabuf, bool stubborn, struct pbti_attach *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->fd = dmabuf;
+	a->stubborn = stubborn;
+	return ioctl(tfd, PBTI_ATTACH, a) ? errno : 0;
+}
+
+bool iomem_claimed(const char *name)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "grep -q ' : %s$' /proc/iomem", name);
+	return system(cmd) == 0;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_copy());
 	srunner_add_suite(sr, suite_driver());
+	srunner_add_suite(sr, suite_lifetime());
 	/* the sanitizer lane's debug kernel has fault injection */
 	if (debug_kernel())
 		srunner_add_suite(sr, suite_faults());

@@ -92,6 +92,28 @@ int vgem_open(void);
 /* a vgem buffer of @len bytes exported as a dma-buf fd */
 int vgem_dmabuf(int vgem, size_t len);
 
+/* the sample driver (samples/pb_vga.c) bound to the VGA device */
+extern char g_edu[PB_BDF_LEN], g_sample[PB_REGION_NAME_MAX];
+void setup_sample(void);
+/* map @len bytes of /dev/pb_vga; its fd in *fdp, or closed if NULL */
+unsigned char *map_sample(size_t len, int *fdp);
+
+/* the test importer driver (tests/kmod/pb_test_importer.c) */
+struct pbti_map;
+struct pbti_attach;
+int pbti_fd(void);
+/* resolve a range through peerbridge_map_user(): 0 or the errno */
+int pbti_map_range(int fd, void *addr, size_t len, bool write,
+		   struct pbti_map *m);
+void pbti_unmap_slot(int fd, unsigned int slot);
+/* attach a dma-buf and map it (held until detached): 0 or the errno */
+int pbti_attach_fd(int tfd, int dmabuf, bool stubborn, struct pbti_attach *a);
+
+/* whether /proc/iomem shows a claim named @name */
+bool iomem_claimed(const char *name);
+/* CLOCK_MONOTONIC in seconds */
+double now_s(void);
+
 Suite *suite_regions(void);
 Suite *suite_mmap(void);
 Suite *suite_lifecycle(void);
@@ -100,5 +122,6 @@ Suite *suite_export(void);
 Suite *suite_copy(void);
 Suite *suite_faults(void);
 Suite *suite_driver(void);
+Suite *suite_lifetime(void);
 
 #endif /* PBVM_H */

@@ -17,8 +17,6 @@
 
 #define PAGE 4096UL
 
-static char g_edu[PB_BDF_LEN];
-
 static void copy_setup(void)
 {
 	setup_ctx();

@@ -16,52 +16,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../samples/pb_vga.h"
 #include "../kmod/pb_test_importer.h"
 #include "pbvm.h"
 
 #define PAGE 4096UL
-
-static char g_edu[PB_BDF_LEN], g_sample[PB_REGION_NAME_MAX];
-
-/* the VGA device on pb_vga, however earlier tests left it */
-static void sample_setup(void)
-{
-	char drv[64], path[PATH_MAX];
-
-	setup_ctx();
-	find_pci(ID_EDU, 0, g_edu);
-	region_name(g_vga, "vram", g_sample, sizeof(g_sample));
-	ck_assert_int_eq(write_file("/sys/module/pb_vga/parameters/deny_importer",
-				    "\n"), 0);
-	driver_of(g_vga, drv, sizeof(drv));
-	if (!strcmp(drv, "pb_vga"))
-		return;
-	if (!strcmp(drv, "peerbridge"))
-		unbind_dev(g_vga);	/* clears driver_override, reprobes */
-	driver_of(g_vga, drv, sizeof(drv));
-	if (strcmp(drv, "pb_vga")) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-			 g_vga);
-		write_file(path, "\n");
-		ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind",
-					    g_vga), 0);
-	}
-}
-
-static unsigned char *map_sample(size_t len, int *fdp)
-{
-	int fd = open("/dev/pb_vga", O_RDWR | O_CLOEXEC);
-	void *p;
-
-	ck_assert_msg(fd >= 0, "/dev/pb_vga: %s", strerror(errno));
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ck_assert(p != MAP_FAILED);
-	if (fdp)
-		*fdp = fd;
-	else
-		close(fd);
-	return p;
-}
 
 START_TEST(sample_region_is_listed_without_a_node)
 {
@@ -131,30 +90,151 @@ START_TEST(sample_policy_refuses_the_denied_importer)
 }
 END_TEST
 
+START_TEST(sample_copy_to_unaligned_address_lands_at_the_byte)
+{
+	unsigned char *vram = map_sample(4 * PAGE, NULL), *host = host_alloc(PAGE);
+	struct pb_buf dst = va_side(vram + PAGE + 1), src = va_side(host);
+
+	memset(vram, 0xee, 4 * PAGE);
+	pb_fill_pattern(host, 100, 0x3223);
+	/* the sample's p2p_map refuses anything but whole pages */
+	ck_assert_int_eq(copy_bufs(&dst, &src, 100, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(vram + PAGE + 1, 100, 0x3223), -1);
+	ck_assert_uint_eq(vram[PAGE], 0xee);
+	ck_assert_uint_eq(vram[PAGE + 101], 0xee);
+}
+END_TEST
+
+/* --- buffer objects at fake offsets, as DRM drivers hand them out ----------- */
+
+static int bo_ioctl(int fd, unsigned long req, struct pb_vga_bo *bo)
+{
+	return ioctl(fd, req, bo) ? errno : 0;
+}
+
+/* a buffer object of @pages pages, mapped; the node's fd in *fdp */
+static unsigned char *bo_create(size_t pages, struct pb_vga_bo *bo, int *fdp)
+{
+	int fd = open("/dev/pb_vga", O_RDWR | O_CLOEXEC);
+	void *p;
+
+	ck_assert_int_ge(fd, 0);
+	memset(bo, 0, sizeof(*bo));
+	bo->size = pages * PAGE;
+	ck_assert_int_eq(bo_ioctl(fd, PB_VGA_BO_CREATE, bo), 0);
+	ck_assert_uint_ge(bo->fake_offset, PB_VGA_BO_BASE);
+	p = mmap(NULL, bo->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 bo->fake_offset);
+	ck_assert(p != MAP_FAILED);
+	*fdp = fd;
+	return p;
+}
+
+/* the whole VRAM aperture, to see where bytes really landed */
+static unsigned char *aperture(void)
+{
+	return map_sample(16 * MiB, NULL);
+}
+
+START_TEST(sample_bo_copy_lands_in_the_buffers_vram_not_at_its_fake_offset)
+{
+	unsigned char *host = host_alloc(2 * PAGE), *ap = aperture(), *p;
+	struct pb_buf dst, src = va_side(host);
+	struct pb_vga_bo bo;
+	int fd;
+
+	p = bo_create(4, &bo, &fd);
+	pb_fill_pattern(host, 2 * PAGE, 0x4224);
+	dst = va_side(p + PAGE);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 2 * PAGE, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(ap + bo.vram_offset + PAGE, 2 * PAGE,
+					   0x4224), -1);
+	ck_assert_int_eq(pb_verify_pattern(p + PAGE, 2 * PAGE, 0x4224), -1);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sample_bo_query_reports_its_vram_offset)
+{
+	struct pb_range_info info;
+	struct pb_vga_bo bo;
+	unsigned char *p;
+	int fd;
+
+	p = bo_create(4, &bo, &fd);
+	ck_assert_int_eq(pb_query(g_ctx, p + PAGE + 5, 10, &info), 0);
+	ck_assert_str_eq(info.region, g_sample);
+	ck_assert_uint_eq(info.offset, bo.vram_offset + PAGE + 5);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sample_bo_move_revokes_its_exports_and_mappings_follow)
+{
+	unsigned char *host = host_alloc(4 * PAGE), *p;
+	int fd, dfd, dfd2, tfd = pbti_fd();
+	struct pbti_status st = { 0 };
+	struct pb_range_info info;
+	struct pb_buf dst = va_side(host), src;
+	struct pbti_attach a;
+	struct pb_vga_bo bo;
+	uint64_t old;
+
+	p = bo_create(4, &bo, &fd);
+	pb_fill_pattern(p, 4 * PAGE, 0x5225);
+	dfd = export_or_fail(p, 4 * PAGE, PB_EXPORT_CLOEXEC);
+	ck_assert_int_eq(pbti_attach_fd(tfd, dfd, false, &a), 0);
+	old = bo.vram_offset;
+
+	ck_assert_int_eq(bo_ioctl(fd, PB_VGA_BO_MOVE, &bo), 0);
+	ck_assert_uint_ne(bo.vram_offset, old);
+	/* the dynamic importer was told and let go */
+	st.slot = a.slot;
+	ck_assert_int_eq(ioctl(tfd, PBTI_ATTACH_STATUS, &st), 0);
+	ck_assert_uint_eq(st.invalidated, 1);
+	ck_assert_uint_eq(st.released, 1);
+	ck_assert_int_eq(ioctl(tfd, PBTI_DETACH, &a.slot), 0);
+	/* the old export is dead for good */
+	src = dmabuf_side(dfd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), ENODEV);
+	/* the mapping follows the buffer, data and all */
+	ck_assert_int_eq(pb_verify_pattern(p, 4 * PAGE, 0x5225), -1);
+	ck_assert_int_eq(pb_query(g_ctx, p, PAGE, &info), 0);
+	ck_assert_uint_eq(info.offset, bo.vram_offset);
+	/* and a new export reaches the new place */
+	dfd2 = export_or_fail(p, 4 * PAGE, PB_EXPORT_CLOEXEC);
+	src = dmabuf_side(dfd2, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 4 * PAGE, NULL), 0);
+	ck_assert_int_eq(pb_verify_pattern(host, 4 * PAGE, 0x5225), -1);
+	close(dfd2);
+	close(dfd);
+	close(tfd);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sample_bo_free_revokes_its_exports_and_mapping_sigbus)
+{
+	unsigned char *host = host_alloc(PAGE), *p;
+	struct pb_buf dst = va_side(host), src;
+	struct pb_range_info info;
+	struct pb_vga_bo bo;
+	int fd, dfd;
+
+	p = bo_create(2, &bo, &fd);
+	dfd = export_or_fail(p, 2 * PAGE, PB_EXPORT_CLOEXEC);
+	ck_assert_int_eq(bo_ioctl(fd, PB_VGA_BO_FREE, &bo), 0);
+	src = dmabuf_side(dfd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), ENODEV);
+	ck_assert_int_eq(touch_read(p), SIGBUS);
+	ck_assert_int_eq(pb_query(g_ctx, p, PAGE, &info), -1);
+	ck_assert_int_eq(errno, ENODEV);
+	close(dfd);
+	close(fd);
+}
+END_TEST
+
 /* --- the importer API ------------------------------------------------------ */
-
-static int pbti_fd(void)
-{
-	int fd = open("/dev/pb_test_importer", O_RDWR | O_CLOEXEC);
-
-	ck_assert_msg(fd >= 0, "/dev/pb_test_importer: %s", strerror(errno));
-	return fd;
-}
-
-static int pbti_map_range(int fd, void *addr, size_t len, bool write,
-			  struct pbti_map *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->addr = (uintptr_t)addr;
-	m->len = len;
-	m->write = write;
-	return ioctl(fd, PBTI_MAP, m) ? errno : 0;
-}
-
-static void pbti_unmap_slot(int fd, unsigned int slot)
-{
-	ck_assert_int_eq(ioctl(fd, PBTI_UNMAP, &slot), 0);
-}
 
 /* region pages @a and @b mapped adjacently, two pages each */
 static char *two_adjacent_mappings(const char *region, off_t a, off_t b)
@@ -284,6 +364,30 @@ START_TEST(unbind_sample_with_mapping_export_and_importer_is_safe)
 }
 END_TEST
 
+START_TEST(nodeless_region_after_driver_unbind_query_export_and_map_are_enodev)
+{
+	unsigned char *vram = map_sample(4 * PAGE, NULL), *host = host_alloc(PAGE);
+	struct pb_buf dst = va_side(host), src = va_side(vram);
+	struct pb_range_info info;
+	int tfd = pbti_fd();
+	struct pbti_map m;
+
+	ck_assert_int_eq(touch_write(vram), 0);
+	/* no export: only the VMA refers to the sample's region */
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
+				    g_vga), 0);
+	ck_assert_int_eq(pb_query(g_ctx, vram, PAGE, &info), -1);
+	ck_assert_int_eq(errno, ENODEV);
+	ck_assert_int_eq(pb_export(g_ctx, vram, PAGE, 0), -1);
+	ck_assert_int_eq(errno, ENODEV);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), ENODEV);
+	ck_assert_int_eq(pbti_map_range(tfd, vram, PAGE, false, &m), ENODEV);
+	close(tfd);
+	munmap(vram, 4 * PAGE);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind", g_vga), 0);
+}
+END_TEST
+
 START_TEST(unload_sample_with_live_export_then_it_maps_enodev)
 {
 	unsigned char *vram = map_sample(8 * PAGE, NULL), *host = host_alloc(PAGE);
@@ -298,15 +402,6 @@ START_TEST(unload_sample_with_live_export_then_it_maps_enodev)
 	ck_assert_int_eq(access("/dev/pb_vga", F_OK), 0);
 }
 END_TEST
-
-static int pbti_attach_fd(int tfd, int dmabuf, bool stubborn,
-			  struct pbti_attach *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->fd = dmabuf;
-	a->stubborn = stubborn;
-	return ioctl(tfd, PBTI_ATTACH, a) ? errno : 0;
-}
 
 START_TEST(held_attachment_is_notified_and_drained_when_sample_goes)
 {
@@ -332,15 +427,6 @@ START_TEST(held_attachment_is_notified_and_drained_when_sample_goes)
 }
 END_TEST
 
-/* whether /proc/iomem shows a claim named @name */
-static bool iomem_claimed(const char *name)
-{
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "grep -q ' : %s$' /proc/iomem", name);
-	return system(cmd) == 0;
-}
-
 START_TEST(stubborn_importer_bounds_revocation_and_is_named)
 {
 	unsigned char *vram = map_sample(8 * PAGE, NULL);
@@ -356,7 +442,8 @@ START_TEST(stubborn_importer_bounds_revocation_and_is_named)
 	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
 				    g_vga), 0);
 	ck_assert_int_eq(write_file(knob, "10000"), 0);
-	snprintf(want, sizeof(want), "is still attached by %s", g_edu);
+	/* a dynamic importer that ignored move_notify, and still maps */
+	snprintf(want, sizeof(want), "importers=%s:dynamic:mapped", g_edu);
 	ck_assert_msg(kmsg_find(kmsg, want), "no '%s' in the log", want);
 	ck_assert_int_eq(ioctl(tfd, PBTI_DETACH, &a.slot), 0);
 	close(kmsg);
@@ -401,20 +488,26 @@ Suite *suite_driver(void)
 	TCase *ts = tcase_create("sample");
 	TCase *ti = tcase_create("importer");
 
-	tcase_add_checked_fixture(ts, sample_setup, teardown_ctx);
+	tcase_add_checked_fixture(ts, setup_sample, teardown_ctx);
 	tcase_set_timeout(ts, 120);
 	tcase_add_test(ts, sample_region_is_listed_without_a_node);
 	tcase_add_test(ts, sample_vram_copied_to_cmb_and_back_byte_for_byte);
 	tcase_add_test(ts, sample_mapping_queries_as_its_region);
 	tcase_add_test(ts, sample_policy_refuses_the_denied_importer);
+	tcase_add_test(ts, sample_copy_to_unaligned_address_lands_at_the_byte);
+	tcase_add_test(ts, sample_bo_copy_lands_in_the_buffers_vram_not_at_its_fake_offset);
+	tcase_add_test(ts, sample_bo_query_reports_its_vram_offset);
+	tcase_add_test(ts, sample_bo_move_revokes_its_exports_and_mappings_follow);
+	tcase_add_test(ts, sample_bo_free_revokes_its_exports_and_mapping_sigbus);
 	tcase_add_test(ts, unbind_sample_with_mapping_export_and_importer_is_safe);
+	tcase_add_test(ts, nodeless_region_after_driver_unbind_query_export_and_map_are_enodev);
 	tcase_add_test(ts, unload_sample_with_live_export_then_it_maps_enodev);
 	tcase_add_test(ts, held_attachment_is_notified_and_drained_when_sample_goes);
 	tcase_add_test(ts, stubborn_importer_bounds_revocation_and_is_named);
 	tcase_add_test(ts, window_stays_claimed_while_a_device_may_still_dma);
 	suite_add_tcase(s, ts);
 
-	tcase_add_checked_fixture(ti, sample_setup, teardown_ctx);
+	tcase_add_checked_fixture(ti, setup_sample, teardown_ctx);
 	tcase_set_timeout(ti, 60);
 	tcase_add_test(ti, importer_adjacent_contiguous_mappings_resolve_to_one_segment);
 	tcase_add_test(ti, importer_adjacent_noncontiguous_mappings_resolve_to_two_segments);
