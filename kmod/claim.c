@@ -9,10 +9,13 @@
  * mapping is gone.  That is enough while the PCI device exists.  When the
  * device is removed (sysfs remove, hot-unplug), the PCI core releases the
  * BAR's resource together with its children, and the claim would vanish
- * with it.  So when a removed device still has a held claim, the bus
- * notifier puts a "tomb" over the BAR's whole range, above the BAR, before
- * the core frees the BAR: the tomb stays in the tree, the BAR goes out from
- * under it, and the range stays reserved until the last holder lets go.
+ * with it; so would it when a bridge above is removed and its window is
+ * released.  So whenever a device whose resource holds a claim (directly,
+ * or further down) is removed, the bus notifier puts a "tomb" over that
+ * resource's whole range, above it, before the core frees it: the tomb
+ * stays in the tree, the resource goes out from under it, and the range
+ * stays reserved until the last holder lets go.  A later removal further
+ * up replaces the tomb with a larger one.
  */
 #include <linux/ioport.h>
 #include <linux/mutex.h>
@@ -51,10 +54,15 @@ void pb_claim_release(struct peerbridge_region *region)
 	if (region->claimed) {
 		region->claimed = false;
 		list_del(&region->claim_node);
-		/* the BAR may already be out of the tree: this works either way */
-		release_resource(&region->claim);
+		/*
+		 * The BAR may be out of the tree (this works either way), or
+		 * its subtree torn down by a bridge resize (parent is NULL).
+		 */
+		if (region->claim.parent)
+			release_resource(&region->claim);
 		if (region->tomb) {
-			remove_resource(region->tomb);
+			if (region->tomb->parent)
+				remove_resource(region->tomb);
 			kfree(region->tomb);
 			region->tomb = NULL;
 			dev_info(&region->dev,
@@ -64,26 +72,40 @@ void pb_claim_release(struct peerbridge_region *region)
 	mutex_unlock(&pb_claim_lock);
 }
 
-/* @region's device is being removed while its claim is still held. */
-static void pb_claim_entomb(struct peerbridge_region *region)
+/* whether @res is @region's claim or tomb, or one of their ancestors */
+static bool pb_claim_below(struct peerbridge_region *region,
+			   const struct resource *res)
 {
-	struct resource *bar = &region->pdev->resource[region->bar];
+	const struct resource *r = region->tomb ?: &region->claim;
+
+	for (; r; r = r->parent)
+		if (r == res)
+			return true;
+	return false;
+}
+
+/* @res, which holds @region's claim, is about to be released. */
+static void pb_claim_entomb(struct peerbridge_region *region,
+			    struct resource *res)
+{
 	struct resource *tomb;
 
 	lockdep_assert_held(&pb_claim_lock);
-	if (region->tomb || !bar->parent)
-		return;
 	tomb = kzalloc(sizeof(*tomb), GFP_KERNEL);
 	if (!tomb)
 		goto err_unreserved;
 	tomb->name = region->claim.name;
-	tomb->start = bar->start;
-	tomb->end = bar->end;
+	tomb->start = res->start;
+	tomb->end = res->end;
 	tomb->flags = IORESOURCE_MEM | IORESOURCE_BUSY;
-	/* same range as the BAR: the tomb becomes the BAR's parent */
-	if (insert_resource(bar->parent, tomb)) {
+	/* same range as @res: the tomb becomes its parent */
+	if (insert_resource(res->parent, tomb)) {
 		kfree(tomb);
 		goto err_unreserved;
+	}
+	if (region->tomb) {		/* a smaller one, below @res */
+		remove_resource(region->tomb);
+		kfree(region->tomb);
 	}
 	region->tomb = tomb;
 	dev_warn(&region->dev,
@@ -99,20 +121,29 @@ err_unreserved:
 /*
  * BUS_NOTIFY_REMOVED_DEVICE comes after the driver's remove (so every
  * region of the device is revoked) and before the PCI core releases the
- * BARs, all under the PCI rescan/remove lock.
+ * device's resources, BARs and bridge windows alike, all under the PCI
+ * rescan/remove lock.  Children are removed before their bridge.
  */
 static int pb_claim_bus_notify(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
 	struct pci_dev *pdev = to_pci_dev(data);
 	struct peerbridge_region *region;
+	int i;
 
 	if (action != BUS_NOTIFY_REMOVED_DEVICE)
 		return NOTIFY_DONE;
 	mutex_lock(&pb_claim_lock);
-	list_for_each_entry(region, &pb_claimed, claim_node)
-		if (region->pdev == pdev)
-			pb_claim_entomb(region);
+	list_for_each_entry(region, &pb_claimed, claim_node) {
+		for (i = 0; i < PCI_NUM_RESOURCES; i++) {
+			struct resource *res = &pdev->resource[i];
+
+			if (res->parent && pb_claim_below(region, res)) {
+				pb_claim_entomb(region, res);
+				break;
+			}
+		}
+	}
 	mutex_unlock(&pb_claim_lock);
 	return NOTIFY_OK;
 }

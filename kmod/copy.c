@@ -24,6 +24,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/dmaengine.h>
+#include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
@@ -46,11 +47,24 @@ struct pb_dma_run {
 	u64 len;
 };
 
-/* one copy in flight: what its sides' revocation hooks cancel */
+/*
+ * One copy in flight: what its sides' revocation hooks cancel, and the
+ * state of its current descriptor.  Refcounted: the engine's completion
+ * callback holds a reference while it runs, so it never touches memory
+ * the copy has already given up.
+ */
 struct pb_copy_op {
+	struct kref ref;
 	atomic_t cancelled;
 	wait_queue_head_t wq;
+	bool done;			/* the current descriptor completed */
+	enum dmaengine_tx_result result;
 };
+
+static void pb_copy_op_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct pb_copy_op, ref));
+}
 
 struct pb_side {
 	struct pb_copy_op *op;
@@ -171,14 +185,19 @@ static int pb_side_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
 		return ret;
 	}
 
-	dma_resv_lock(dmabuf->resv, NULL);
-	/* wait for the buffer's other users, as dynamic importers must */
+	/*
+	 * Wait for the buffer's other users, as dynamic importers must:
+	 * bounded, killable, and without the reservation lock, which
+	 * revocation needs.
+	 */
 	ret = dma_resv_wait_timeout(dmabuf->resv,
 				    pb_side_writes(side) ? DMA_RESV_USAGE_READ :
 							   DMA_RESV_USAGE_WRITE,
-				    true, MAX_SCHEDULE_TIMEOUT);
-	sgt = ret < 0 ? ERR_PTR(ret) :
-			dma_buf_map_attachment(side->attach, side->dir);
+				    true, PB_COPY_DESC_TIMEOUT);
+	if (ret <= 0)
+		return ret ? ret : -ETIMEDOUT;
+	dma_resv_lock(dmabuf->resv, NULL);
+	sgt = dma_buf_map_attachment(side->attach, side->dir);
 	dma_resv_unlock(dmabuf->resv);
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
@@ -290,31 +309,51 @@ static void pb_side_release(struct pb_side *side)
 	kfree(side->runs);
 }
 
-struct pb_copy_wait {
-	struct pb_copy_op *op;
-	bool done;
-	enum dmaengine_tx_result result;
-};
-
 static void pb_copy_done(void *param, const struct dmaengine_result *res)
 {
-	struct pb_copy_wait *w = param;
+	struct pb_copy_op *op = param;
 
-	w->result = res ? res->result : DMA_TRANS_NOERROR;
-	smp_store_release(&w->done, true);
-	wake_up_all(&w->op->wq);
+	op->result = res ? res->result : DMA_TRANS_NOERROR;
+	/* publishes result; pairs with pb_copy_desc_done() */
+	smp_store_release(&op->done, true);
+	wake_up_all(&op->wq);
+	kref_put(&op->ref, pb_copy_op_free);	/* the descriptor's */
+}
+
+static bool pb_copy_desc_done(struct pb_copy_op *op)
+{
+	/* op->result is valid once done is: pairs with pb_copy_done() */
+	return smp_load_acquire(&op->done);
+}
+
+/*
+ * Stop the engine: nothing of this copy may run once its memory is given
+ * back.  An engine that cannot terminate (ioat, idxd have no
+ * device_terminate_all) is waited for; one that neither stops nor finishes
+ * is reported, and the copy keeps its memory pinned for good.
+ */
+static int pb_copy_stop(struct dma_chan *chan, struct pb_copy_op *op)
+{
+	if (!dmaengine_terminate_sync(chan))
+		return 0;
+	if (wait_event_timeout(op->wq, pb_copy_desc_done(op),
+			       PB_COPY_DESC_TIMEOUT))
+		return 0;
+	dev_err(chan->device->dev,
+		"peerbridge: %s neither stops nor completes a copy; its memory stays pinned\n",
+		dma_chan_name(chan));
+	return -EIO;
 }
 
 /*
  * One descriptor, waited for until it completes, the copy is cancelled by
  * revocation, a fatal signal arrives or the timeout passes.  In the last
- * three cases the channel is terminated synchronously: nothing of this
- * copy runs afterwards.
+ * three cases the engine is stopped first: nothing of this copy runs
+ * afterwards.  *stuck is set when the engine could not be stopped.
  */
 static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
-		       dma_addr_t dst, dma_addr_t src, size_t len)
+		       dma_addr_t dst, dma_addr_t src, size_t len, bool *stuck)
 {
-	struct pb_copy_wait w = { .op = op };
 	struct dma_async_tx_descriptor *tx;
 	dma_cookie_t cookie;
 	long left;
@@ -325,21 +364,27 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 				       DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
 	if (!tx)
 		return -ENOMEM;	/* no descriptor to be had */
+	op->done = false;
 	tx->callback_result = pb_copy_done;
-	tx->callback_param = &w;
+	tx->callback_param = op;
+	kref_get(&op->ref);		/* dropped by pb_copy_done() */
 	cookie = dmaengine_submit(tx);
-	if (dma_submit_error(cookie))
+	if (dma_submit_error(cookie)) {
+		kref_put(&op->ref, pb_copy_op_free);
 		return -EIO;
+	}
 	dma_async_issue_pending(chan);
 
 	left = wait_event_killable_timeout(op->wq,
-					   smp_load_acquire(&w.done) ||
+					   pb_copy_desc_done(op) ||
 					   atomic_read(&op->cancelled),
 					   PB_COPY_DESC_TIMEOUT);
-	if (smp_load_acquire(&w.done))
-		return w.result == DMA_TRANS_NOERROR ? 0 : -EIO;
-	/* nothing may DMA into memory we are about to release */
-	dmaengine_terminate_sync(chan);
+	if (pb_copy_desc_done(op))
+		return op->result == DMA_TRANS_NOERROR ? 0 : -EIO;
+	if (pb_copy_stop(chan, op)) {
+		*stuck = true;
+		return -EIO;
+	}
 	if (atomic_read(&op->cancelled))
 		return -ENODEV;
 	return left < 0 ? -EINTR : -ETIMEDOUT;
@@ -347,7 +392,7 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 
 static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 			struct pb_side *dst, struct pb_side *src, u64 len,
-			u64 *copied)
+			u64 *copied, bool *stuck)
 {
 	unsigned int di = 0, si = 0;
 	u64 doff = 0, soff = 0;
@@ -358,7 +403,7 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 			     (u64)PB_COPY_DESC_MAX);
 
 		ret = pb_copy_one(chan, op, dst->runs[di].addr + doff,
-				  src->runs[si].addr + soff, n);
+				  src->runs[si].addr + soff, n, stuck);
 		if (ret)
 			return ret;
 		*copied += n;
@@ -378,19 +423,27 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 
 static int pb_copy(struct peerbridge_copy *arg)
 {
-	struct pb_copy_op op = { .cancelled = ATOMIC_INIT(0) };
-	struct pb_side dst = { .op = &op, .dir = DMA_FROM_DEVICE };
-	struct pb_side src = { .op = &op, .dir = DMA_TO_DEVICE };
+	struct pb_side dst = { .dir = DMA_FROM_DEVICE };
+	struct pb_side src = { .dir = DMA_TO_DEVICE };
+	struct pb_copy_op *op;
 	struct dma_chan *chan;
+	bool stuck = false;
 	dma_cap_mask_t mask;
 	int ret;
 
-	init_waitqueue_head(&op.wq);
+	op = kzalloc(sizeof(*op), GFP_KERNEL);
+	if (!op)
+		return -ENOMEM;
+	kref_init(&op->ref);
+	init_waitqueue_head(&op->wq);
+	dst.op = op;
+	src.op = op;
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
 	chan = dma_request_chan_by_mask(&mask);
 	if (IS_ERR(chan)) {
 		pr_info_ratelimited("peerbridge: COPY needs a DMA_MEMCPY dmaengine channel and none is available\n");
+		kref_put(&op->ref, pb_copy_op_free);
 		return -ENODEV;
 	}
 	dst.dev = chan->device->dev;
@@ -406,12 +459,16 @@ static int pb_copy(struct peerbridge_copy *arg)
 		goto out_release;
 	arg->dst_dma = dst.runs[0].addr;
 	arg->src_dma = src.runs[0].addr;
-	ret = pb_copy_runs(chan, &op, &dst, &src, arg->len, &arg->copied);
+	ret = pb_copy_runs(chan, op, &dst, &src, arg->len, &arg->copied,
+			   &stuck);
+	if (stuck)
+		return ret;	/* never give back memory an engine may write */
 
 out_release:
 	pb_side_release(&src);
 	pb_side_release(&dst);
 	dma_release_channel(chan);
+	kref_put(&op->ref, pb_copy_op_free);
 	return ret;
 }
 

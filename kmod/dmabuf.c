@@ -84,14 +84,16 @@ static int pb_dmabuf_attach(struct dma_buf *dmabuf,
 			    struct dma_buf_attachment *attach)
 {
 	struct pb_export *exp = dmabuf->priv;
+	struct pb_attach *pa;
 
 	if (!attach->peer2peer)
 		return -EOPNOTSUPP;
 	if (pb_topology_path(exp->region->pdev, attach->dev) == PEERBRIDGE_PATH_NONE)
 		return -EXDEV;
-	attach->priv = kzalloc(sizeof(struct pb_attach), GFP_KERNEL);
-	if (!attach->priv)
+	pa = kzalloc(sizeof(*pa), GFP_KERNEL);
+	if (!pa)
 		return -ENOMEM;
+	attach->priv = pa;
 	atomic_inc(&exp->region->nr_attachments);
 	return 0;
 }
@@ -261,59 +263,57 @@ static int pb_export_span(const struct pb_peer_span *span, void *arg)
 	return 0;
 }
 
-/* Publish the export on its region unless revocation has begun. */
-static int pb_export_publish(struct pb_export *exp)
+/*
+ * Publish the export on its region unless revocation has begun, or a range
+ * revocation ran since @seq (then -EAGAIN: it may have missed this export,
+ * whose ranges were resolved before it).
+ */
+static int pb_export_publish(struct pb_export *exp, int seq)
 {
 	struct peerbridge_region *region = exp->region;
 	int ret = 0;
 
 	mutex_lock(&region->exports_lock);
 	down_read(&region->mem_lock);
-	if (region->state == PB_REGION_LIVE) {
+	if (region->state != PB_REGION_LIVE) {
+		ret = -ENODEV;
+	} else if (pb_revoke_seq_changed(seq)) {
+		ret = -EAGAIN;
+	} else {
 		list_add_tail(&exp->node, &region->exports);
 		atomic_inc(&region->nr_exports);
-	} else {
-		ret = -ENODEV;
 	}
 	up_read(&region->mem_lock);
 	mutex_unlock(&region->exports_lock);
 	return ret;
 }
 
-long pb_ioctl_export(void __user *uarg)
+/* Resolve the caller's range and export it as a published dma-buf. */
+static struct dma_buf *pb_export_once(const struct peerbridge_export *arg)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct peerbridge_export arg;
+	int seq = pb_revoke_seq_begin();
 	struct dma_buf *dmabuf;
 	struct pb_export *exp;
 	char *name;
-	int fd, ret;
-
-	ret = pb_copy_arg_in(&arg, sizeof(arg),
-			     offsetofend(struct peerbridge_export, reserved),
-			     uarg);
-	if (ret)
-		return ret;
-	if (arg.flags & ~(PEERBRIDGE_EXPORT_RDONLY | PEERBRIDGE_EXPORT_CLOEXEC) ||
-	    arg.reserved || !PAGE_ALIGNED(arg.addr) || !PAGE_ALIGNED(arg.len))
-		return -EINVAL;
+	int ret;
 
 	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
 	if (!exp)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&exp->node);
-	exp->rdonly = arg.flags & PEERBRIDGE_EXPORT_RDONLY;
+	exp->rdonly = arg->flags & PEERBRIDGE_EXPORT_RDONLY;
 	exp->pid = task_tgid_nr(current);
 
 	mmap_read_lock(current->mm);
-	ret = pb_walk_peer_range(current->mm, arg.addr, arg.len,
+	ret = pb_walk_peer_range(current->mm, arg->addr, arg->len,
 				 pb_export_span, exp);
 	mmap_read_unlock(current->mm);
 	if (ret)
 		goto err_free_exp;
 
 	exp_info.ops = &pb_dmabuf_ops;
-	exp_info.size = arg.len;
+	exp_info.size = arg->len;
 	exp_info.flags = exp->rdonly ? O_RDONLY : O_RDWR;
 	exp_info.priv = exp;
 	dmabuf = dma_buf_export(&exp_info);
@@ -333,9 +333,38 @@ long pb_ioctl_export(void __user *uarg)
 		spin_unlock(&dmabuf->name_lock);
 	}
 
-	ret = pb_export_publish(exp);
+	ret = pb_export_publish(exp, seq);
+	if (ret) {
+		dma_buf_put(dmabuf);
+		return ERR_PTR(ret);
+	}
+	return dmabuf;
+
+err_free_exp:
+	pb_export_free(exp);
+	return ERR_PTR(ret);
+}
+
+long pb_ioctl_export(void __user *uarg)
+{
+	struct peerbridge_export arg;
+	struct dma_buf *dmabuf;
+	int fd, ret, tries = 0;
+
+	ret = pb_copy_arg_in(&arg, sizeof(arg),
+			     offsetofend(struct peerbridge_export, reserved),
+			     uarg);
 	if (ret)
-		goto err_put_dmabuf;
+		return ret;
+	if (arg.flags & ~(PEERBRIDGE_EXPORT_RDONLY | PEERBRIDGE_EXPORT_CLOEXEC) ||
+	    arg.reserved || !PAGE_ALIGNED(arg.addr) || !PAGE_ALIGNED(arg.len))
+		return -EINVAL;
+
+	do {
+		dmabuf = pb_export_once(&arg);
+	} while (PTR_ERR_OR_ZERO(dmabuf) == -EAGAIN && ++tries < PB_RESOLVE_TRIES);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
 
 	fd = get_unused_fd_flags(arg.flags & PEERBRIDGE_EXPORT_CLOEXEC ?
 				 O_CLOEXEC : 0);
@@ -344,7 +373,8 @@ long pb_ioctl_export(void __user *uarg)
 		goto err_put_dmabuf;
 	}
 	arg.fd = fd;
-	arg.out_flags = exp->rdonly ? PEERBRIDGE_EXPORT_RDONLY : 0;
+	arg.out_flags = ((struct pb_export *)dmabuf->priv)->rdonly ?
+			PEERBRIDGE_EXPORT_RDONLY : 0;
 	ret = pb_copy_arg_out(uarg, &arg, sizeof(arg));
 	if (ret)
 		goto err_put_fd;
@@ -355,9 +385,6 @@ err_put_fd:
 	put_unused_fd(fd);
 err_put_dmabuf:
 	dma_buf_put(dmabuf);
-	return ret;
-err_free_exp:
-	pb_export_free(exp);
 	return ret;
 }
 

@@ -120,27 +120,20 @@ static void pb_import_trim(struct pb_import *im, unsigned long addr, u64 len)
 	last->len -= tail;
 }
 
-struct peerbridge_mapping *
-peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
-		    struct device *dev, bool write,
-		    const struct peerbridge_importer_ops *ops, void *priv)
+/*
+ * Resolve and map the range, then join the region's importers, unless a
+ * range revocation ran meanwhile: -EAGAIN, and the caller tries again.
+ * Joining first and checking the region is live after means a whole-region
+ * revocation, which marks the region first and invalidates importers
+ * after, finds this mapping on the list.
+ */
+static int pb_import_once(struct pb_import *im, struct mm_struct *mm,
+			  unsigned long addr, u64 len)
 {
 	struct peerbridge_region *region;
-	struct pb_import *im;
-	bool live;
+	int seq = pb_revoke_seq_begin();
+	bool raced, live;
 	int ret;
-
-	if (!mm || !dev)
-		return ERR_PTR(-EINVAL);
-	im = kzalloc(sizeof(*im), GFP_KERNEL);
-	if (!im)
-		return ERR_PTR(-ENOMEM);
-	INIT_LIST_HEAD(&im->node);
-	im->ops = ops;
-	im->priv = priv;
-	im->dev = dev;
-	im->write = write;
-	im->pid = task_tgid_nr(current);
 
 	mmap_read_lock(mm);
 	ret = pb_walk_peer_range(mm, addr, len, pb_import_span, im);
@@ -154,30 +147,62 @@ peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 
 	/* the walk allows one region per range */
 	region = im->raw[0].seg.region;
-	im->region = peerbridge_region_get(region);
-
-	/*
-	 * Join the region's importers, then check it is still live: if it
-	 * is, revocation (which marks the region first and invalidates
-	 * importers after) will find this mapping on the list.
-	 */
 	mutex_lock(&region->importers_lock);
-	list_add_tail(&im->node, &region->importers);
+	raced = pb_revoke_seq_changed(seq);
+	if (!raced)
+		list_add_tail(&im->node, &region->importers);
 	mutex_unlock(&region->importers_lock);
+	if (raced) {
+		ret = -EAGAIN;
+		goto err_free_segs;
+	}
+	im->region = peerbridge_region_get(region);
 	down_read(&region->mem_lock);
 	live = region->state == PB_REGION_LIVE;
 	up_read(&region->mem_lock);
-	if (!live) {
-		peerbridge_unmap_user(&im->pub);
-		return ERR_PTR(-ENODEV);
-	}
-	return &im->pub;
+	return live ? 0 : -ENODEV;
 
+err_free_segs:
+	kfree(im->pub.segs);
+	im->pub.segs = NULL;
 err_unmap_raw:
 	pb_import_unmap_raw(im);
-	kfree(im->raw);
-	kfree(im);
-	return ERR_PTR(ret);
+	return ret;
+}
+
+struct peerbridge_mapping *
+peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
+		    struct device *dev, bool write,
+		    const struct peerbridge_importer_ops *ops, void *priv)
+{
+	struct pb_import *im;
+	int ret, tries = 0;
+
+	if (!mm || !dev)
+		return ERR_PTR(-EINVAL);
+	im = kzalloc(sizeof(*im), GFP_KERNEL);
+	if (!im)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&im->node);
+	im->ops = ops;
+	im->priv = priv;
+	im->dev = dev;
+	im->write = write;
+	im->pid = task_tgid_nr(current);
+
+	do {
+		ret = pb_import_once(im, mm, addr, len);
+	} while (ret == -EAGAIN && ++tries < PB_RESOLVE_TRIES);
+	if (ret == -ENODEV && im->region) {
+		peerbridge_unmap_user(&im->pub);	/* joined, then revoked */
+		return ERR_PTR(ret);
+	}
+	if (ret) {
+		kfree(im->raw);
+		kfree(im);
+		return ERR_PTR(ret);
+	}
+	return &im->pub;
 }
 EXPORT_SYMBOL_GPL(peerbridge_map_user);
 

@@ -119,10 +119,15 @@ int pb_region_init(void);
 void pb_region_exit(void);
 unsigned int pb_region_count(void);
 const char *pb_region_state_name(enum pb_region_state state);
-int pb_region_pin(struct peerbridge_region *region,
-		  const struct peerbridge_exporter_ops **ops, void **priv);
+int pb_region_pin(struct peerbridge_region *region, struct device *importer,
+		  u64 offset, u64 len, enum peerbridge_path path,
+		  dma_addr_t *addr);
 void pb_region_unpin(struct peerbridge_region *region);
 bool pb_region_live(struct peerbridge_region *region);
+int pb_revoke_seq_begin(void);
+bool pb_revoke_seq_changed(int seq);
+/* how often a resolve is retried when range revocations keep racing it */
+#define PB_RESOLVE_TRIES	8
 
 /* claim.c */
 int pb_claim_init(void);

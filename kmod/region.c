@@ -288,34 +288,42 @@ bool pb_region_live(struct peerbridge_region *region)
 }
 
 /*
- * Take a pin, and the exporter's policy with it: fails once revocation has
- * started.  The pin keeps revocation (and so the exporter's module) waiting
- * while the policy runs.
+ * Take a pin and run the exporter's policy under the read side of
+ * mem_lock: fails once revocation has started, and revocation (after which
+ * the exporter's module may go) cannot start while a policy call runs.
+ * The policy may rewrite *addr.
  */
-int pb_region_pin(struct peerbridge_region *region,
-		  const struct peerbridge_exporter_ops **ops, void **priv)
+int pb_region_pin(struct peerbridge_region *region, struct device *importer,
+		  u64 offset, u64 len, enum peerbridge_path path,
+		  dma_addr_t *addr)
 {
+	const struct peerbridge_exporter_ops *ops;
 	int ret = 0;
 
 	down_read(&region->mem_lock);
-	if (region->state == PB_REGION_LIVE) {
-		atomic_inc(&region->pins);
-		*ops = region->ops;
-		*priv = region->priv;
-	} else {
+	if (region->state != PB_REGION_LIVE) {
 		ret = -ENODEV;
+		goto out_unlock;
 	}
+	ops = region->ops;
+	if (ops && ops->p2p_policy)
+		ret = ops->p2p_policy(region->priv, importer, offset, len,
+				      path, addr);
+	if (!ret)
+		atomic_inc(&region->pins);
+out_unlock:
 	up_read(&region->mem_lock);
 	return ret;
 }
 
 void pb_region_unpin(struct peerbridge_region *region)
 {
-	atomic_inc(&region->unmaps);
 	/* the last mapping of a region whose revocation gave up waiting */
 	if (atomic_dec_and_test(&region->pins) &&
 	    READ_ONCE(region->state) == PB_REGION_REVOKED)
 		pb_claim_release(region);
+	/* after the pin is gone: a drainer that saw the old count re-checks */
+	atomic_inc(&region->unmaps);
 	wake_up_all(&region->pins_wq);
 }
 
@@ -416,6 +424,24 @@ void peerbridge_region_revoke(struct peerbridge_region *region)
 }
 EXPORT_SYMBOL_GPL(peerbridge_region_revoke);
 
+/*
+ * Range revocations, counted.  A caller that resolved a range and then
+ * joins a region's exports or importers (under that list's lock) checks
+ * the count did not move meanwhile, else it starts over: a range revoked
+ * between its resolve and its joining would otherwise miss it.
+ */
+static atomic_t pb_range_revokes = ATOMIC_INIT(0);
+
+int pb_revoke_seq_begin(void)
+{
+	return atomic_read_acquire(&pb_range_revokes);
+}
+
+bool pb_revoke_seq_changed(int seq)
+{
+	return atomic_read_acquire(&pb_range_revokes) != seq;
+}
+
 void peerbridge_region_revoke_range(struct peerbridge_region *region,
 				    u64 offset, u64 len)
 {
@@ -424,6 +450,9 @@ void peerbridge_region_revoke_range(struct peerbridge_region *region,
 			offset, len);
 		return;
 	}
+	atomic_inc(&pb_range_revokes);
+	/* the count moves before the list locks below are taken */
+	smp_mb__after_atomic();
 	pb_dmabuf_revoke(region, offset, len);
 	pb_importers_invalidate(region, offset, len);
 	if (!pb_region_drain(region, pb_range_drained, offset, len))

@@ -18,10 +18,8 @@ int peerbridge_region_map(struct peerbridge_region *region,
 			  enum dma_data_direction dir,
 			  struct peerbridge_seg *seg)
 {
-	const struct peerbridge_exporter_ops *ops;
-	enum peerbridge_path path;
 	dma_addr_t addr, map_addr = DMA_MAPPING_ERROR;
-	void *priv;
+	enum peerbridge_path path;
 	int ret;
 
 	if (!len || offset >= region->size || len > region->size - offset)
@@ -29,27 +27,20 @@ int peerbridge_region_map(struct peerbridge_region *region,
 	path = pb_topology_path(region->pdev, importer);
 	if (path == PEERBRIDGE_PATH_NONE)
 		return -EXDEV;
-	ret = pb_region_pin(region, &ops, &priv);
-	if (ret)
-		return ret;
 
 	addr = pci_bus_address(region->pdev, region->bar) + region->offset +
 	       offset;
 	if (path == PEERBRIDGE_PATH_HOST_BRIDGE) {
 		map_addr = dma_map_resource(importer, region->phys + offset,
 					    len, dir, 0);
-		if (dma_mapping_error(importer, map_addr)) {
-			ret = -EIO;
-			goto err_unpin;
-		}
+		if (dma_mapping_error(importer, map_addr))
+			return -EIO;
 		addr = map_addr;
 	}
 	/* the exporting device decides, last; it may rewrite the address */
-	if (ops && ops->p2p_policy) {
-		ret = ops->p2p_policy(priv, importer, offset, len, path, &addr);
-		if (ret)
-			goto err_unmap_resource;
-	}
+	ret = pb_region_pin(region, importer, offset, len, path, &addr);
+	if (ret)
+		goto err_unmap_resource;
 
 	seg->addr = addr;
 	seg->len = len;
@@ -64,8 +55,6 @@ int peerbridge_region_map(struct peerbridge_region *region,
 err_unmap_resource:
 	if (path == PEERBRIDGE_PATH_HOST_BRIDGE)
 		dma_unmap_resource(importer, map_addr, len, dir, 0);
-err_unpin:
-	pb_region_unpin(region);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(peerbridge_region_map);

@@ -1,9 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * pb_vga: a sample GPU-class driver adopting peerbridge's peer callbacks.
  *
- * It owns QEMU's VGA device (1234:1111), whose VRAM is prefetchable BAR0,
- * and maps VRAM to user space through its own node (/dev/pb_vga), its own
- * mmap and fault handler — the way a GPU driver already does.  Like a DRM
+ * It owns QEMU's VGA device (1234:1111), whose VRAM is prefetchable BAR0
+ * (bound through driver_override, any device's first prefetchable BAR will
+ * do as "VRAM"), and maps VRAM to user space through its own node
+ * (/dev/pb_vga), its own mmap and fault handler — the way a GPU driver
+ * already does.  Like a DRM
  * driver it hands out buffer objects at fake mmap offsets (pb_vga.h): a
  * buffer's VRAM can move or be freed while user space maps it, so what a
  * VMA maps is something only the driver knows.
@@ -54,6 +57,11 @@ static char deny_importer[32];
 module_param_string(deny_importer, deny_importer, sizeof(deny_importer), 0644);
 MODULE_PARM_DESC(deny_importer, "Device name of an importer VRAM is refused to");
 
+static ulong host_bridge_bias;
+module_param(host_bridge_bias, ulong, 0644);
+MODULE_PARM_DESC(host_bridge_bias,
+		 "Added to every address an importer gets through the host bridge (an exporter that rewrites addresses; testing)");
+
 struct pb_vga_buf {
 	struct list_head node;
 	u32 handle;
@@ -67,13 +75,14 @@ struct pb_vga {
 	struct pci_dev *pdev;
 	struct miscdevice misc;
 	struct peerbridge_region *region;
+	int bar;			/* VRAM: the first prefetchable BAR */
 	phys_addr_t vram;
 	resource_size_t vram_size;
 	void __iomem *vram_io;		/* the kernel's view, to move buffers */
 	/* VRAM reachable and where buffers are: faults and callbacks read */
 	struct rw_semaphore lock;
 	bool gone;
-	struct address_space *mapping;	/* where the node's VMAs hang */
+	struct inode *inode;		/* the node's, held: its VMAs hang off it */
 	struct list_head bufs;
 	u32 next_handle;
 	u64 next_fake;
@@ -87,6 +96,7 @@ static void pb_vga_free(struct kref *ref)
 
 	list_for_each_entry_safe(buf, tmp, &vga->bufs, node)
 		kfree(buf);
+	iput(vga->inode);
 	kfree(vga);
 }
 
@@ -202,6 +212,9 @@ static int pb_vga_p2p_policy(void *priv, struct device *importer, u64 offset,
 {
 	if (deny_importer[0] && sysfs_streq(deny_importer, dev_name(importer)))
 		return -EPERM;
+	/* it may also rewrite the address, e.g. into an aperture of its own */
+	if (path == PEERBRIDGE_PATH_HOST_BRIDGE)
+		*addr += READ_ONCE(host_bridge_bias);
 	return 0;
 }
 
@@ -217,7 +230,10 @@ static int pb_vga_open(struct inode *inode, struct file *file)
 	kref_get(&vga->ref);
 	file->private_data = vga;
 	down_write(&vga->lock);
-	vga->mapping = inode->i_mapping;
+	if (vga->inode != inode) {
+		iput(vga->inode);
+		vga->inode = igrab(inode);
+	}
 	up_write(&vga->lock);
 	return 0;
 }
@@ -288,8 +304,9 @@ static int pb_vga_vram_alloc(struct pb_vga *vga, u64 size, u64 *vram)
 static void pb_vga_buf_evict(struct pb_vga *vga, struct pb_vga_buf *buf)
 {
 	lockdep_assert_held_write(&vga->lock);
-	if (vga->mapping)
-		unmap_mapping_range(vga->mapping, buf->fake, buf->size, 1);
+	if (vga->inode)
+		unmap_mapping_range(vga->inode->i_mapping, buf->fake, buf->size,
+				    1);
 	/* peerbridge: exports and importers of the old range are cut */
 	peerbridge_region_revoke_range(vga->region, buf->vram, buf->size);
 }
@@ -389,6 +406,18 @@ static const struct file_operations pb_vga_fops = {
 	.llseek = noop_llseek,
 };
 
+static int pb_vga_vram_bar(struct pci_dev *pdev)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if ((pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
+		    (pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH) &&
+		    pci_resource_len(pdev, bar) >= PAGE_SIZE)
+			return bar;
+	return -1;
+}
+
 static int pb_vga_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct peerbridge_region_info info = {
@@ -410,10 +439,15 @@ static int pb_vga_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pci_enable_device_mem(pdev);
 	if (ret)
 		goto err_put_vga;
-	vga->vram = pci_resource_start(pdev, 0);
-	vga->vram_size = pci_resource_len(pdev, 0);
+	vga->bar = pb_vga_vram_bar(pdev);
+	if (vga->bar < 0) {
+		ret = -ENODEV;
+		goto err_disable_device;
+	}
+	vga->vram = pci_resource_start(pdev, vga->bar);
+	vga->vram_size = pci_resource_len(pdev, vga->bar);
 	vga->heap_next = vga->vram_size / 2;
-	vga->vram_io = pci_iomap_wc(pdev, 0, 0);
+	vga->vram_io = pci_iomap_wc(pdev, vga->bar, 0);
 	if (!vga->vram_io) {
 		ret = -ENOMEM;
 		goto err_disable_device;
@@ -424,8 +458,8 @@ static int pb_vga_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * claims the VRAM window too, until no device can reach it.
 	 */
 	info.priv = vga;
-	vga->region = peerbridge_region_create(pdev, 0, 0, vga->vram_size,
-					       &info);
+	vga->region = peerbridge_region_create(pdev, vga->bar, 0,
+					       vga->vram_size, &info);
 	if (IS_ERR(vga->region)) {
 		ret = PTR_ERR(vga->region);
 		goto err_unmap_vram;
@@ -463,8 +497,8 @@ static void pb_vga_remove(struct pci_dev *pdev)
 	/* our own CPU mappings: a later touch is SIGBUS */
 	down_write(&vga->lock);
 	vga->gone = true;
-	if (vga->mapping)
-		unmap_mapping_range(vga->mapping, 0, 0, true);
+	if (vga->inode)
+		unmap_mapping_range(vga->inode->i_mapping, 0, 0, true);
 	up_write(&vga->lock);
 	/* peerbridge: dma-bufs and importers of VRAM are cut, DMA drained */
 	peerbridge_region_destroy(vga->region);

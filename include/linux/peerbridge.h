@@ -57,7 +57,10 @@ struct peerbridge_seg {
  *	allow it (optionally after changing @*addr to the address this
  *	importer must use), or a negative errno to refuse it; the errno
  *	reaches whoever asked (EXPORT's importer, COPY, an importer driver).
- *	May sleep.  Never called after the region is revoked.
+ *	Runs with the region's validity lock held for reading, so revocation
+ *	(after which your module may go) waits for it: keep it short, and do
+ *	not call back into peerbridge for this region from it.  May sleep.
+ *	Never called once revocation has begun.
  */
 struct peerbridge_exporter_ops {
 	int (*p2p_policy)(void *priv, struct device *importer, u64 offset,
@@ -143,7 +146,9 @@ void peerbridge_region_destroy(struct peerbridge_region *region);
  * invalidated, and the call waits, bounded like peerbridge_region_revoke(),
  * for their device mappings to go.  Make sure first that your p2p_resolve
  * and p2p_map no longer hand out the range, and zap your CPU mappings of
- * it.  May sleep.
+ * it; do not reuse the range before this returns.  Do not call it with a
+ * dma-buf reservation lock held: it takes those of its exports.  May
+ * sleep.
  */
 void peerbridge_region_revoke_range(struct peerbridge_region *region,
 				    u64 offset, u64 len);

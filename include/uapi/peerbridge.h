@@ -74,12 +74,17 @@ struct peerbridge_info {
  * If any covered mapping is not writable, or RDONLY is asked for, the
  * export is read-only: importers may map it DMA_TO_DEVICE only.
  *
+ * What a mapping maps is what its exporter says (its p2p_resolve callback),
+ * never derived from the mmap offset.
+ *
  * Return: 0 on success, -errno on failure:
  *  -EINVAL  argsz below v1, unknown flags, nonzero reserved, len 0, addr or
- *           len not page aligned, addr + len overflows, a hole in the range,
- *           the range mixes peer and ordinary memory or spans two regions;
+ *           len not page aligned, addr + len overflows, peer memory together
+ *           with a hole or ordinary memory, or two regions;
  *  -ENOENT  the range is not peer memory at all;
- *  -ENODEV  the region has been revoked;
+ *  -ENODEV  the region has been revoked, or the exporter says the memory is
+ *           gone (a freed buffer object);
+ *  -EAGAIN  revocations of parts of the region kept racing the export;
  *  -EMFILE  no descriptor is free.
  */
 struct peerbridge_export {
@@ -104,9 +109,10 @@ struct peerbridge_export {
  * No side effects.
  *
  * Return: 0 on success, -errno on failure:
- *  -EINVAL  argsz below v1, flags or reserved nonzero, len 0, overflow, a
- *           hole, peer and ordinary memory mixed, two regions spanned;
- *  -ENOENT  the range is not peer memory.
+ *  -EINVAL  argsz below v1, flags or reserved nonzero, len 0, overflow, peer
+ *           memory together with a hole or ordinary memory, two regions;
+ *  -ENOENT  the range is not peer memory;
+ *  -ENODEV  the region has been revoked, or the memory is gone.
  */
 struct peerbridge_query {
 	__u32 argsz;
@@ -146,17 +152,21 @@ struct peerbridge_copy_side {
  * address inside a peer mapping goes through the peer callbacks; other user
  * memory is pinned (FOLL_LONGTERM) and DMA-mapped.  Everything is checked
  * before the first byte moves.  On return @copied holds the bytes that are
- * known to have arrived, also when the call fails part way.
+ * known to have arrived, also when the call fails part way.  Revocation of
+ * a side's memory while the copy runs cancels it: the DMA channel is
+ * stopped before revocation completes, and the call fails with ENODEV.
  *
  * Return: 0 on success, -errno on failure:
  *  -EINVAL  argsz below v1, flags or reserved nonzero, bad side type, len 0,
- *           a side out of range or overflowing;
+ *           a side out of range or overflowing, a user range that mixes
+ *           peer memory with ordinary memory or a hole;
  *  -EBADF   a side's fd is not open;
  *  -EOPNOTSUPP  a dma-buf exporter refuses peer-to-peer importers;
  *  -EXDEV   no peer path between the engine and a side's device;
  *  -EACCES  dst is read-only;
  *  -EFAULT  a user range is not mapped;
- *  -ENODEV  no DMA_MEMCPY channel, or a side's region was revoked;
+ *  -ENODEV  no DMA_MEMCPY channel, or a side's memory was revoked (before
+ *           or during the copy);
  *  -ETIMEDOUT, -EIO  the engine did not complete or reported an error;
  *  -EINTR   a fatal signal arrived; the transfer was stopped.
  */

@@ -38,6 +38,11 @@ static unsigned int fail_nth_desc;
 module_param(fail_nth_desc, uint, 0644);
 MODULE_PARM_DESC(fail_nth_desc, "Fail the Nth descriptor issued from now (testing; 0: never)");
 
+/* test knob: behave like engines without device_terminate_all (ioat, idxd) */
+static bool cannot_terminate;
+module_param(cannot_terminate, bool, 0644);
+MODULE_PARM_DESC(cannot_terminate, "Refuse to terminate transfers, like engines that cannot (testing)");
+
 struct edu_dma {
 	struct dma_device dd;
 	struct dma_chan chan;
@@ -84,6 +89,9 @@ static int edu_terminate_all(struct dma_chan *chan)
 	struct edu_dma *edu = to_edu(chan);
 	unsigned long flags;
 	LIST_HEAD(drop);
+
+	if (READ_ONCE(cannot_terminate))
+		return -ENOSYS;
 
 	spin_lock_irqsave(&edu->lock, flags);
 	list_splice_tail_init(&edu->submitted, &drop);

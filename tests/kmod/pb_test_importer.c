@@ -86,20 +86,29 @@ static long pbti_map(struct pbti_map __user *uarg)
 	for (i = 0; i < PBTI_SLOTS && !slot; i++)
 		if (!pbti_slots[i].used)
 			slot = &pbti_slots[i];
-	if (!slot) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
+	if (slot)
+		slot->used = true;	/* reserved */
+	mutex_unlock(&pbti_lock);
+	if (!slot)
+		return -EBUSY;
 	atomic_set(&slot->invalidated, 0);
 	atomic_set(&slot->released, 0);
+	/*
+	 * Not under pbti_lock: the invalidate work takes it, and a
+	 * revocation that waits for that work may be what this waits for.
+	 */
 	map = peerbridge_map_user(current->mm, arg.addr, arg.len,
 				  &pbti_dev->dev, arg.write, &pbti_ops, slot);
+	mutex_lock(&pbti_lock);
 	if (IS_ERR(map)) {
+		slot->used = false;
 		ret = PTR_ERR(map);
 		goto out_unlock;
 	}
 	slot->map = map;
-	slot->used = true;
+	/* revoked before slot->map was set: the work found nothing to do */
+	if (atomic_read(&slot->invalidated))
+		schedule_work(&slot->release_work);
 	arg.slot = slot - pbti_slots;
 	arg.nr_segs = map->nr_segs;
 	for (i = 0; i < map->nr_segs && i < PBTI_MAX_SEGS; i++) {

@@ -234,6 +234,64 @@ START_TEST(sample_bo_free_revokes_its_exports_and_mapping_sigbus)
 }
 END_TEST
 
+/* --- an exporter that rewrites host-bridge addresses ------------------------- */
+
+#define HB_ALLOW	"/sys/module/peerbridge/parameters/host_bridge_allow"
+#define HB_BIAS		"/sys/module/pb_vga/parameters/host_bridge_bias"
+
+static char g_far[PB_BDF_LEN];	/* the ivshmem behind the second root port */
+
+static void far_teardown(void)
+{
+	char path[PATH_MAX];
+
+	write_file(HB_BIAS, "0");
+	write_file(HB_ALLOW, "0");
+	write_file("/sys/bus/pci/drivers/pb_vga/unbind", g_far);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 g_far);
+	write_file(path, "\n");
+	teardown_ctx();
+}
+
+/* the sample driving the far ivshmem, reached through the host bridge */
+static void far_setup(void)
+{
+	char path[PATH_MAX];
+
+	setup_sample();
+	find_pci(ID_IVSHMEM, 1, g_far);
+	/* one /dev/pb_vga at a time */
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
+				    g_vga), 0);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 g_far);
+	ck_assert_int_eq(write_file(path, "pb_vga"), 0);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers_probe", g_far), 0);
+	ck_assert_int_eq(write_file(HB_ALLOW, "1"), 0);
+}
+
+/*
+ * The exporter's policy moves the address the importer sees; what is
+ * unmapped must still be what dma_map_resource() returned (DMA-API
+ * debugging in the sanitizer lane counts anything else as an error).
+ */
+START_TEST(host_bridge_address_rewritten_by_the_exporter_is_unmapped_as_mapped)
+{
+	unsigned char *vram = map_sample(4 * PAGE, NULL);
+	int tfd = pbti_fd(), fd = export_or_fail(vram, 4 * PAGE, 0);
+	struct pbti_attach a;
+
+	ck_assert_int_eq(write_file(HB_BIAS, "1048576"), 0);
+	ck_assert_int_eq(pbti_attach_fd(tfd, fd, false, &a), 0);
+	/* no IOMMU in the rig: dma_map_resource() returns the CPU address */
+	ck_assert_uint_eq(a.first_addr, bar_start(g_far, 2) + 1048576);
+	ck_assert_int_eq(ioctl(tfd, PBTI_DETACH, &a.slot), 0);
+	close(fd);
+	close(tfd);
+}
+END_TEST
+
 /* --- the importer API ------------------------------------------------------ */
 
 /* region pages @a and @b mapped adjacently, two pages each */
@@ -388,6 +446,19 @@ START_TEST(nodeless_region_after_driver_unbind_query_export_and_map_are_enodev)
 }
 END_TEST
 
+/* the driver zaps its mappings through the node's inode, long closed */
+START_TEST(sample_unbind_after_its_node_was_opened_and_closed_is_clean)
+{
+	int fd = open("/dev/pb_vga", O_RDWR | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/unbind",
+				    g_vga), 0);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/pb_vga/bind", g_vga), 0);
+}
+END_TEST
+
 START_TEST(unload_sample_with_live_export_then_it_maps_enodev)
 {
 	unsigned char *vram = map_sample(8 * PAGE, NULL), *host = host_alloc(PAGE);
@@ -487,6 +558,7 @@ Suite *suite_driver(void)
 	Suite *s = suite_create("driver-api");
 	TCase *ts = tcase_create("sample");
 	TCase *ti = tcase_create("importer");
+	TCase *tf = tcase_create("host-bridge");
 
 	tcase_add_checked_fixture(ts, setup_sample, teardown_ctx);
 	tcase_set_timeout(ts, 120);
@@ -501,11 +573,17 @@ Suite *suite_driver(void)
 	tcase_add_test(ts, sample_bo_free_revokes_its_exports_and_mapping_sigbus);
 	tcase_add_test(ts, unbind_sample_with_mapping_export_and_importer_is_safe);
 	tcase_add_test(ts, nodeless_region_after_driver_unbind_query_export_and_map_are_enodev);
+	tcase_add_test(ts, sample_unbind_after_its_node_was_opened_and_closed_is_clean);
 	tcase_add_test(ts, unload_sample_with_live_export_then_it_maps_enodev);
 	tcase_add_test(ts, held_attachment_is_notified_and_drained_when_sample_goes);
 	tcase_add_test(ts, stubborn_importer_bounds_revocation_and_is_named);
 	tcase_add_test(ts, window_stays_claimed_while_a_device_may_still_dma);
 	suite_add_tcase(s, ts);
+
+	tcase_add_checked_fixture(tf, far_setup, far_teardown);
+	tcase_set_timeout(tf, 60);
+	tcase_add_test(tf, host_bridge_address_rewritten_by_the_exporter_is_unmapped_as_mapped);
+	suite_add_tcase(s, tf);
 
 	tcase_add_checked_fixture(ti, setup_sample, teardown_ctx);
 	tcase_set_timeout(ti, 60);
