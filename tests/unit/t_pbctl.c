@@ -283,6 +283,55 @@ START_TEST(list_json_region_without_node_has_null_node)
 }
 END_TEST
 
+static const char holders_text[] =
+	"pins 3\n"
+	"dmabuf ino=4242 pid=77 offset=0x4000 len=0x8000 ranges=1 mode=rw state=live importers=0000:04:00.0:pinned:mapped,0000:05:00.0:dynamic:idle\n"
+	"dmabuf ino=4243 pid=78 offset=0x0 len=0x1000 ranges=2 mode=ro state=revoked importers=-\n"
+	"mapping device=0000:04:00.0 pid=77 offset=0x0 len=0x1000 ranges=1 state=live\n";
+
+START_TEST(exports_json_parses_every_dmabuf_of_every_region)
+{
+	char out[4096];
+
+	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
+	put("class/pbmem/0000:03:00.0-bar2/holders", holders_text);
+	ck_assert_int_eq(run(out, sizeof(out), false, "-j exports"), 0);
+	ck_assert_msg(strstr(out, "{\"region\": \"0000:03:00.0-bar2\", \"pid\": 77, "
+			      "\"offset\": 16384, \"length\": 32768, \"ranges\": 1, "
+			      "\"mode\": \"rw\", \"state\": \"live\", \"importers\": "
+			      "[\"0000:04:00.0:pinned:mapped\", \"0000:05:00.0:dynamic:idle\"], "
+			      "\"inode\": 4242}"), "%s", out);
+	ck_assert_msg(strstr(out, "\"state\": \"revoked\", \"importers\": [], "
+			      "\"inode\": 4243}"), "%s", out);
+	/* importer mappings are not exports */
+	ck_assert_ptr_null(strstr(out, "mapping"));
+}
+END_TEST
+
+START_TEST(exports_text_is_a_table_for_people)
+{
+	char out[4096];
+
+	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
+	put("class/pbmem/0000:03:00.0-bar2/holders", holders_text);
+	ck_assert_int_eq(run(out, sizeof(out), false, "exports"), 0);
+	ck_assert_msg(strstr(out, "REGION") && strstr(out, "32K") &&
+		      strstr(out, "0000:04:00.0:pinned:mapped,0000:05:00.0:dynamic:idle"),
+		      "%s", out);
+}
+END_TEST
+
+START_TEST(exports_without_module_reports_none)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "exports"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "no exports"));
+	ck_assert_int_eq(run(out, sizeof(out), false, "-j exports"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"exports\": []"));
+}
+END_TEST
+
 Suite *suite_pbctl(void)
 {
 	Suite *s = suite_create("pbctl");
@@ -307,6 +356,9 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, copy_with_bad_length_is_usage_exit_2);
 	tcase_add_test(tc, copy_with_unknown_option_is_usage_exit_2);
 	tcase_add_test(tc, copy_without_module_is_runtime_exit_1);
+	tcase_add_test(tc, exports_json_parses_every_dmabuf_of_every_region);
+	tcase_add_test(tc, exports_text_is_a_table_for_people);
+	tcase_add_test(tc, exports_without_module_reports_none);
 	suite_add_tcase(s, tc);
 	return s;
 }
