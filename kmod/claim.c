@@ -138,10 +138,19 @@ static int pb_claim_bus_notify(struct notifier_block *nb,
 		for (i = 0; i < PCI_NUM_RESOURCES; i++) {
 			struct resource *res = &pdev->resource[i];
 
-			if (res->parent && pb_claim_below(region, res)) {
+			if (!res->parent || !pb_claim_below(region, res))
+				continue;
+			/*
+			 * A VF's BAR lives inside its PF's SR-IOV resource,
+			 * which re-enabling VFs claims again expecting nothing
+			 * else there: no tomb in it.
+			 */
+			if (pdev->is_virtfn && i < PCI_STD_NUM_BARS)
+				dev_err(&region->dev,
+					"virtual function removed while a device still maps its window; the window cannot be kept reserved\n");
+			else
 				pb_claim_entomb(region, res);
-				break;
-			}
+			break;
 		}
 	}
 	mutex_unlock(&pb_claim_lock);

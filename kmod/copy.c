@@ -59,6 +59,7 @@ struct pb_copy_op {
 	wait_queue_head_t wq;
 	bool done;			/* the current descriptor completed */
 	enum dmaengine_tx_result result;
+	atomic_t desc_ref;		/* the descriptor still holds a ref */
 };
 
 static void pb_copy_op_free(struct kref *ref)
@@ -309,6 +310,16 @@ static void pb_side_release(struct pb_side *side)
 	kfree(side->runs);
 }
 
+/*
+ * The descriptor's reference: dropped by its callback, or by a successful
+ * terminate, after which most engines drop the descriptor silently.
+ */
+static void pb_copy_desc_put(struct pb_copy_op *op)
+{
+	if (atomic_xchg(&op->desc_ref, 0))
+		kref_put(&op->ref, pb_copy_op_free);
+}
+
 static void pb_copy_done(void *param, const struct dmaengine_result *res)
 {
 	struct pb_copy_op *op = param;
@@ -317,7 +328,7 @@ static void pb_copy_done(void *param, const struct dmaengine_result *res)
 	/* publishes result; pairs with pb_copy_desc_done() */
 	smp_store_release(&op->done, true);
 	wake_up_all(&op->wq);
-	kref_put(&op->ref, pb_copy_op_free);	/* the descriptor's */
+	pb_copy_desc_put(op);
 }
 
 static bool pb_copy_desc_done(struct pb_copy_op *op)
@@ -334,8 +345,10 @@ static bool pb_copy_desc_done(struct pb_copy_op *op)
  */
 static int pb_copy_stop(struct dma_chan *chan, struct pb_copy_op *op)
 {
-	if (!dmaengine_terminate_sync(chan))
+	if (!dmaengine_terminate_sync(chan)) {
+		pb_copy_desc_put(op);	/* no callback will come */
 		return 0;
+	}
 	if (wait_event_timeout(op->wq, pb_copy_desc_done(op),
 			       PB_COPY_DESC_TIMEOUT))
 		return 0;
@@ -367,10 +380,11 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 	op->done = false;
 	tx->callback_result = pb_copy_done;
 	tx->callback_param = op;
-	kref_get(&op->ref);		/* dropped by pb_copy_done() */
+	kref_get(&op->ref);		/* the descriptor's */
+	atomic_set(&op->desc_ref, 1);
 	cookie = dmaengine_submit(tx);
 	if (dma_submit_error(cookie)) {
-		kref_put(&op->ref, pb_copy_op_free);
+		pb_copy_desc_put(op);
 		return -EIO;
 	}
 	dma_async_issue_pending(chan);
@@ -461,8 +475,14 @@ static int pb_copy(struct peerbridge_copy *arg)
 	arg->src_dma = src.runs[0].addr;
 	ret = pb_copy_runs(chan, op, &dst, &src, arg->len, &arg->copied,
 			   &stuck);
-	if (stuck)
-		return ret;	/* never give back memory an engine may write */
+	if (stuck) {
+		/*
+		 * Never give back memory an engine may write, nor the code
+		 * its callbacks and the sides' hooks point into.
+		 */
+		__module_get(THIS_MODULE);
+		return ret;
+	}
 
 out_release:
 	pb_side_release(&src);

@@ -122,10 +122,11 @@ static void pb_import_trim(struct pb_import *im, unsigned long addr, u64 len)
 
 /*
  * Resolve and map the range, then join the region's importers, unless a
- * range revocation ran meanwhile: -EAGAIN, and the caller tries again.
- * Joining first and checking the region is live after means a whole-region
- * revocation, which marks the region first and invalidates importers
- * after, finds this mapping on the list.
+ * range revocation ran meanwhile (-EAGAIN: the caller tries again) or the
+ * region left the live state (-ENODEV).  Both are checked under the list's
+ * lock: a revocation that starts later takes that lock after us and finds
+ * this mapping; one that started earlier is seen, and the mapping is never
+ * joined, so its invalidate callback is never called for it.
  */
 static int pb_import_once(struct pb_import *im, struct mm_struct *mm,
 			  unsigned long addr, u64 len)
@@ -149,18 +150,18 @@ static int pb_import_once(struct pb_import *im, struct mm_struct *mm,
 	region = im->raw[0].seg.region;
 	mutex_lock(&region->importers_lock);
 	raced = pb_revoke_seq_changed(seq);
-	if (!raced)
-		list_add_tail(&im->node, &region->importers);
-	mutex_unlock(&region->importers_lock);
-	if (raced) {
-		ret = -EAGAIN;
-		goto err_free_segs;
-	}
-	im->region = peerbridge_region_get(region);
 	down_read(&region->mem_lock);
 	live = region->state == PB_REGION_LIVE;
 	up_read(&region->mem_lock);
-	return live ? 0 : -ENODEV;
+	if (live && !raced)
+		list_add_tail(&im->node, &region->importers);
+	mutex_unlock(&region->importers_lock);
+	if (!live || raced) {
+		ret = live ? -EAGAIN : -ENODEV;
+		goto err_free_segs;
+	}
+	im->region = peerbridge_region_get(region);
+	return 0;
 
 err_free_segs:
 	kfree(im->pub.segs);
@@ -193,10 +194,6 @@ peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 	do {
 		ret = pb_import_once(im, mm, addr, len);
 	} while (ret == -EAGAIN && ++tries < PB_RESOLVE_TRIES);
-	if (ret == -ENODEV && im->region) {
-		peerbridge_unmap_user(&im->pub);	/* joined, then revoked */
-		return ERR_PTR(ret);
-	}
 	if (ret) {
 		kfree(im->raw);
 		kfree(im);

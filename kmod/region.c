@@ -339,7 +339,8 @@ static bool pb_region_drain(struct peerbridge_region *region,
 				 msecs_to_jiffies(READ_ONCE(revoke_timeout_ms));
 
 	for (;;) {
-		int seen = atomic_read(&region->unmaps);
+		/* before looking at what drained() looks at */
+		int seen = atomic_read_acquire(&region->unmaps);
 		long left;
 
 		if (drained(region, offset, len))
@@ -442,21 +443,23 @@ bool pb_revoke_seq_changed(int seq)
 	return atomic_read_acquire(&pb_range_revokes) != seq;
 }
 
-void peerbridge_region_revoke_range(struct peerbridge_region *region,
-				    u64 offset, u64 len)
+int peerbridge_region_revoke_range(struct peerbridge_region *region,
+				   u64 offset, u64 len)
 {
 	if (!len || offset >= region->size || len > region->size - offset) {
 		dev_err(&region->dev, "revoke of %#llx+%#llx: outside the region\n",
 			offset, len);
-		return;
+		return -EINVAL;
 	}
 	atomic_inc(&pb_range_revokes);
 	/* the count moves before the list locks below are taken */
 	smp_mb__after_atomic();
 	pb_dmabuf_revoke(region, offset, len);
 	pb_importers_invalidate(region, offset, len);
-	if (!pb_region_drain(region, pb_range_drained, offset, len))
-		pb_region_report_holders(region);
+	if (pb_region_drain(region, pb_range_drained, offset, len))
+		return 0;
+	pb_region_report_holders(region);
+	return -EBUSY;
 }
 EXPORT_SYMBOL_GPL(peerbridge_region_revoke_range);
 

@@ -23,17 +23,18 @@
  * parameter (a device name such as 0000:04:00.0): the exporting device
  * decides who may reach its memory.
  *
- * The CPU mappings hang off the node's inode, so they are zapped in one
- * call; a mapping made through a second node for the same device (a mknod
- * elsewhere) would not be, which a real driver handles with an inode of
- * its own.  Buffers come from a bump allocator in the upper half of VRAM:
- * a real driver has a real one.
+ * Every open file's mappings hang off one anonymous inode of the device's
+ * own (a private pseudo filesystem, as DRM drivers do), so one call zaps
+ * them, whichever node they were opened through.  Buffers come from a bump
+ * allocator in the upper half of VRAM: a real driver has a real one.
  */
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/pci.h>
 #include <linux/peerbridge.h>
 #include <linux/slab.h>
@@ -82,7 +83,7 @@ struct pb_vga {
 	/* VRAM reachable and where buffers are: faults and callbacks read */
 	struct rw_semaphore lock;
 	bool gone;
-	struct inode *inode;		/* the node's, held: its VMAs hang off it */
+	struct inode *inode;		/* private: every file's VMAs hang off it */
 	struct list_head bufs;
 	u32 next_handle;
 	u64 next_fake;
@@ -96,7 +97,8 @@ static void pb_vga_free(struct kref *ref)
 
 	list_for_each_entry_safe(buf, tmp, &vga->bufs, node)
 		kfree(buf);
-	iput(vga->inode);
+	if (vga->inode)
+		iput(vga->inode);
 	kfree(vga);
 }
 
@@ -229,12 +231,7 @@ static int pb_vga_open(struct inode *inode, struct file *file)
 
 	kref_get(&vga->ref);
 	file->private_data = vga;
-	down_write(&vga->lock);
-	if (vga->inode != inode) {
-		iput(vga->inode);
-		vga->inode = igrab(inode);
-	}
-	up_write(&vga->lock);
+	file->f_mapping = vga->inode->i_mapping;
 	return 0;
 }
 
@@ -304,11 +301,15 @@ static int pb_vga_vram_alloc(struct pb_vga *vga, u64 size, u64 *vram)
 static void pb_vga_buf_evict(struct pb_vga *vga, struct pb_vga_buf *buf)
 {
 	lockdep_assert_held_write(&vga->lock);
-	if (vga->inode)
-		unmap_mapping_range(vga->inode->i_mapping, buf->fake, buf->size,
-				    1);
-	/* peerbridge: exports and importers of the old range are cut */
-	peerbridge_region_revoke_range(vga->region, buf->vram, buf->size);
+	unmap_mapping_range(vga->inode->i_mapping, buf->fake, buf->size, 1);
+	/*
+	 * peerbridge: exports and importers of the old range are cut.  If a
+	 * device still maps it, it must stay out of use (the bump allocator
+	 * never reuses VRAM anyway).
+	 */
+	if (peerbridge_region_revoke_range(vga->region, buf->vram, buf->size))
+		pci_warn(vga->pdev, "VRAM %#llx+%#llx is still mapped by a device: it stays out of use\n",
+			 buf->vram, buf->size);
 }
 
 static int pb_vga_buf_move(struct pb_vga *vga, struct pb_vga_buf *buf)
@@ -406,6 +407,24 @@ static const struct file_operations pb_vga_fops = {
 	.llseek = noop_llseek,
 };
 
+/* a private pseudo filesystem, for one anonymous inode per device */
+#define PB_VGA_FS_MAGIC	0x70627667	/* "pbvg" */
+
+static struct vfsmount *pb_vga_mnt;
+static int pb_vga_mnt_count;
+
+static int pb_vga_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, PB_VGA_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/* no .owner: the pinned mount would keep the module from unloading */
+static struct file_system_type pb_vga_fs_type = {
+	.name = "pb_vga",
+	.init_fs_context = pb_vga_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
 static int pb_vga_vram_bar(struct pci_dev *pdev)
 {
 	int bar;
@@ -436,6 +455,12 @@ static int pb_vga_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vga->pdev = pdev;
 	vga->next_fake = PB_VGA_BO_BASE;
 
+	vga->inode = alloc_anon_inode(pb_vga_mnt->mnt_sb);
+	if (IS_ERR(vga->inode)) {
+		ret = PTR_ERR(vga->inode);
+		vga->inode = NULL;
+		goto err_put_vga;
+	}
 	ret = pci_enable_device_mem(pdev);
 	if (ret)
 		goto err_put_vga;
@@ -497,8 +522,7 @@ static void pb_vga_remove(struct pci_dev *pdev)
 	/* our own CPU mappings: a later touch is SIGBUS */
 	down_write(&vga->lock);
 	vga->gone = true;
-	if (vga->inode)
-		unmap_mapping_range(vga->inode->i_mapping, 0, 0, true);
+	unmap_mapping_range(vga->inode->i_mapping, 0, 0, true);
 	up_write(&vga->lock);
 	/* peerbridge: dma-bufs and importers of VRAM are cut, DMA drained */
 	peerbridge_region_destroy(vga->region);
@@ -524,13 +548,22 @@ static int __init pb_vga_init(void)
 {
 	int ret;
 
+	ret = simple_pin_fs(&pb_vga_fs_type, &pb_vga_mnt, &pb_vga_mnt_count);
+	if (ret)
+		return ret;
 	/* peerbridge: every VMA with pb_vga_vm_ops is peer memory */
 	ret = peerbridge_register_peer_ops(&pb_vga_vm_ops, &pb_vga_peer_ops);
 	if (ret)
-		return ret;
+		goto err_release_fs;
 	ret = pci_register_driver(&pb_vga_driver);
 	if (ret)
-		peerbridge_unregister_peer_ops(&pb_vga_vm_ops);
+		goto err_unregister_peer_ops;
+	return 0;
+
+err_unregister_peer_ops:
+	peerbridge_unregister_peer_ops(&pb_vga_vm_ops);
+err_release_fs:
+	simple_release_fs(&pb_vga_mnt, &pb_vga_mnt_count);
 	return ret;
 }
 
@@ -538,6 +571,7 @@ static void __exit pb_vga_exit(void)
 {
 	pci_unregister_driver(&pb_vga_driver);
 	peerbridge_unregister_peer_ops(&pb_vga_vm_ops);
+	simple_release_fs(&pb_vga_mnt, &pb_vga_mnt_count);
 }
 
 module_init(pb_vga_init);

@@ -146,12 +146,17 @@ void peerbridge_region_destroy(struct peerbridge_region *region);
  * invalidated, and the call waits, bounded like peerbridge_region_revoke(),
  * for their device mappings to go.  Make sure first that your p2p_resolve
  * and p2p_map no longer hand out the range, and zap your CPU mappings of
- * it; do not reuse the range before this returns.  Do not call it with a
- * dma-buf reservation lock held: it takes those of its exports.  May
- * sleep.
+ * it.  Do not call it with a dma-buf reservation lock held: it takes
+ * those of its exports.  May sleep.
+ *
+ * Return: 0 when no device maps the range any more: it may be reused.
+ * -EBUSY when the wait ran out with holders left (pinned importers, named
+ * in the log): a device may still write there, so keep the range out of
+ * use (quarantined) for as long as the region lives.  -EINVAL for a range
+ * outside the region.
  */
-void peerbridge_region_revoke_range(struct peerbridge_region *region,
-				    u64 offset, u64 len);
+int peerbridge_region_revoke_range(struct peerbridge_region *region,
+				   u64 offset, u64 len);
 
 /**
  * peerbridge_region_get - take a reference on a region
@@ -313,7 +318,9 @@ struct peerbridge_mapping {
  * callbacks see the page-aligned range around it.
  * Returns the mapping, or an ERR_PTR: -EINVAL (hole, overflow, mixed
  * memory, two regions), -ENOENT (not peer memory), -EACCES (write to a
- * read-only mapping), -ENODEV (revoked), -EXDEV, or the exporter's errno.
+ * read-only mapping), -ENODEV (revoked), -EXDEV, -EAGAIN (revocations of
+ * parts of regions kept racing the call: try again), or the exporter's
+ * errno.  On failure @ops is never called.
  */
 struct peerbridge_mapping *
 peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,

@@ -91,7 +91,7 @@ static int edu_terminate_all(struct dma_chan *chan)
 	LIST_HEAD(drop);
 
 	if (READ_ONCE(cannot_terminate))
-		return -ENOSYS;
+		return -EOPNOTSUPP;
 
 	spin_lock_irqsave(&edu->lock, flags);
 	list_splice_tail_init(&edu->submitted, &drop);

@@ -24,6 +24,7 @@
 struct pbti_slot {
 	struct peerbridge_mapping *map;	/* under pbti_lock */
 	bool used;			/* under pbti_lock */
+	bool reserving;			/* under pbti_lock: MAP in progress */
 	atomic_t invalidated;
 	atomic_t released;
 	struct work_struct release_work;
@@ -86,8 +87,10 @@ static long pbti_map(struct pbti_map __user *uarg)
 	for (i = 0; i < PBTI_SLOTS && !slot; i++)
 		if (!pbti_slots[i].used)
 			slot = &pbti_slots[i];
-	if (slot)
-		slot->used = true;	/* reserved */
+	if (slot) {
+		slot->used = true;
+		slot->reserving = true;
+	}
 	mutex_unlock(&pbti_lock);
 	if (!slot)
 		return -EBUSY;
@@ -100,6 +103,7 @@ static long pbti_map(struct pbti_map __user *uarg)
 	map = peerbridge_map_user(current->mm, arg.addr, arg.len,
 				  &pbti_dev->dev, arg.write, &pbti_ops, slot);
 	mutex_lock(&pbti_lock);
+	slot->reserving = false;
 	if (IS_ERR(map)) {
 		slot->used = false;
 		ret = PTR_ERR(map);
@@ -134,6 +138,10 @@ static long pbti_unmap(u32 __user *uslot)
 	slot = &pbti_slots[n];
 	flush_work(&slot->release_work);
 	mutex_lock(&pbti_lock);
+	if (slot->reserving) {
+		mutex_unlock(&pbti_lock);
+		return -EBUSY;
+	}
 	if (slot->map)
 		peerbridge_unmap_user(slot->map);
 	slot->map = NULL;
