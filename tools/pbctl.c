@@ -92,23 +92,36 @@ static int region_filter(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+/*
+ * The regions under /sys/class/pbmem, sorted, into *ents (free each and
+ * the array); none when the module is not loaded.  -1 after a message.
+ */
+static int scan_regions(struct dirent ***ents)
+{
+	char path[PATH_MAX];
+	int n;
+
+	if (sysfs_path(path, "class/pbmem"))
+		return -1;
+	n = scandir(path, ents, region_filter, alphasort);
+	if (n >= 0)
+		return n;
+	*ents = NULL;
+	if (errno == ENOENT)
+		return 0;	/* module not loaded: simply no regions */
+	err_msg("cannot read %s: %s", path, strerror(errno));
+	return -1;
+}
+
 static int cmd_list(struct pr *p, int argc, char **argv)
 {
 	struct dirent **ents;
 	char path[PATH_MAX];
 	int i, n;
 
-	if (sysfs_path(path, "class/pbmem"))
+	n = scan_regions(&ents);
+	if (n < 0)
 		return EXIT_RUNTIME;
-	n = scandir(path, &ents, region_filter, alphasort);
-	if (n < 0) {
-		if (errno != ENOENT) {
-			err_msg("cannot read %s: %s", path, strerror(errno));
-			return EXIT_RUNTIME;
-		}
-		n = 0;	/* module not loaded: simply no regions */
-		ents = NULL;
-	}
 
 	pr_list_begin(p, "regions");
 	for (i = 0; i < n; i++) {
@@ -236,17 +249,9 @@ static int cmd_exports(struct pr *p, int argc, char **argv)
 	static char holders[8192];
 	int i, n, ret = 0;
 
-	if (sysfs_path(path, "class/pbmem"))
+	n = scan_regions(&ents);
+	if (n < 0)
 		return EXIT_RUNTIME;
-	n = scandir(path, &ents, region_filter, alphasort);
-	if (n < 0) {
-		if (errno != ENOENT) {
-			err_msg("cannot read %s: %s", path, strerror(errno));
-			return EXIT_RUNTIME;
-		}
-		n = 0;	/* module not loaded: simply no exports */
-		ents = NULL;
-	}
 	pr_list_begin(p, "exports");
 	for (i = 0; i < n && !ret; i++) {
 		if (sysfs_path(path, "class/pbmem/%s/holders", ents[i]->d_name))

@@ -637,6 +637,17 @@ END_TEST
 
 /* --- descriptors handed to another process ------------------------------------ */
 
+/* a child that exits with the number of the step that failed, 0 if none */
+static void wait_child_ok(pid_t pid)
+{
+	int st;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the child failed at step %d (status %#x)",
+		      WEXITSTATUS(st), st);
+}
+
 static void send_fds(int sock, const int *fds, int n)
 {
 	char data = 'f', ctl[CMSG_SPACE(2 * sizeof(int))];
@@ -690,7 +701,7 @@ static int fd_receiver(int sock)
 START_TEST(fd_passed_over_unix_socket_maps_and_copies_in_the_receiver)
 {
 	char path[PATH_MAX];
-	int sv[2], fds[2], st;
+	int sv[2], fds[2];
 	unsigned char *v;
 	pid_t pid;
 
@@ -709,9 +720,7 @@ START_TEST(fd_passed_over_unix_socket_maps_and_copies_in_the_receiver)
 	pb_fill_pattern(v, 4 * PAGE, 0x6116);
 	fds[1] = export_or_fail(v, 4 * PAGE, PB_EXPORT_CLOEXEC);
 	send_fds(sv[0], fds, 2);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "receiver failed at step %d", WEXITSTATUS(st));
+	wait_child_ok(pid);
 }
 END_TEST
 
@@ -723,7 +732,7 @@ START_TEST(copy_after_fork_lands_in_the_parents_region_and_memory)
 	unsigned char *v = map_region(g_vram, &len), *v2 = map_region(g_vram, &len);
 	unsigned char *host = host_alloc(2 * PAGE);
 	struct pb_buf dst, src;
-	int go[2], st;
+	int go[2];
 	pid_t pid;
 	char c;
 
@@ -755,9 +764,7 @@ START_TEST(copy_after_fork_lands_in_the_parents_region_and_memory)
 	ck_assert_int_eq(copy_bufs(&dst, &src, 2 * PAGE, NULL), 0);
 	ck_assert_int_eq(pb_verify_pattern(host, 2 * PAGE, 0x5116), -1);
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "child failed at step %d", WEXITSTATUS(st));
+	wait_child_ok(pid);
 }
 END_TEST
 
