@@ -20,6 +20,7 @@
  * for exactly that.  The copy then fails with ENODEV, having reported
  * only the bytes of descriptors that completed.
  */
+#include <linux/capability.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
@@ -177,6 +178,13 @@ static int pb_side_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
 	side->dmabuf = dmabuf;
 	if (offset >= dmabuf->size || len > dmabuf->size - offset)
 		return -EINVAL;
+	/*
+	 * The dma-buf's file mode, which its exporter chose for every holder:
+	 * defence in depth, on top of what the exporter's own map refuses.
+	 */
+	if (!(dmabuf->file->f_mode &
+	      (pb_side_writes(side) ? FMODE_WRITE : FMODE_READ)))
+		return -EACCES;
 
 	side->attach = dma_buf_dynamic_attach(dmabuf, side->dev,
 					      &pb_copy_importer_ops, side->op);
@@ -471,8 +479,11 @@ static int pb_copy(struct peerbridge_copy *arg)
 	ret = pb_side_prepare(&src, &arg->src, arg->len);
 	if (ret)
 		goto out_release;
-	arg->dst_dma = dst.runs[0].addr;
-	arg->src_dma = src.runs[0].addr;
+	/* physical, bus and IOVA addresses are for the administrator only */
+	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN)) {
+		arg->dst_dma = dst.runs[0].addr;
+		arg->src_dma = src.runs[0].addr;
+	}
 	ret = pb_copy_runs(chan, op, &dst, &src, arg->len, &arg->copied,
 			   &stuck);
 	if (stuck) {

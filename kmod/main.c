@@ -15,7 +15,8 @@
 
 /*
  * Copy an ioctl argument in: argsz must cover @minsz (the first published
- * version of the structure); a tail beyond @ksize must be zero.
+ * version of the structure) and stay within a page, as openat2 and clone3
+ * have it; a tail beyond @ksize must be zero.
  */
 int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz,
 		   void __user *uarg)
@@ -26,6 +27,8 @@ int pb_copy_arg_in(void *karg, size_t ksize, size_t minsz,
 		return -EFAULT;
 	if (argsz < minsz)
 		return -EINVAL;
+	if (argsz > PAGE_SIZE)
+		return -E2BIG;
 	return copy_struct_from_user(karg, ksize, uarg, argsz);
 }
 

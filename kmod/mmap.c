@@ -160,7 +160,8 @@ static int pb_region_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long len = vma->vm_end - vma->vm_start;
 	int ret = 0;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* VM_SHARED is cleared for a file opened read-only: MAYSHARE is not */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	/*
 	 * In pages, so neither side can overflow.  (An offset + len that

@@ -59,6 +59,7 @@ struct peerbridge_region {
 	resource_size_t size;
 	phys_addr_t phys;		/* CPU physical address of the window */
 	bool wc;			/* map write-combining */
+	bool wc_reserved;		/* WC memtype held, until revocation */
 	struct list_head node;		/* on pb_regions, under pb_regions_lock */
 
 	/* DMA access: every live mapping for a device holds a pin */

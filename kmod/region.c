@@ -6,6 +6,7 @@
  * and docs/lifetime.md for the rules.
  */
 #include <linux/idr.h>
+#include <linux/io.h>
 #include <linux/kdev_t.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -157,6 +158,8 @@ static void pb_region_release(struct device *dev)
 	struct peerbridge_region *region = to_pb_region(dev);
 
 	pb_claim_release(region);	/* an unwound creation */
+	if (region->wc_reserved)	/* likewise */
+		arch_io_free_memtype_wc(region->phys, region->size);
 	if (region->inode)
 		iput(region->inode);
 	if (MINOR(dev->devt) || MAJOR(dev->devt))
@@ -246,6 +249,18 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 	ret = pb_claim_take(region);
 	if (ret)
 		goto err_put_region;
+	/*
+	 * Without a write-combining memtype for the range, x86 PAT gives the
+	 * fault handler's PTEs UC- whatever the VMA's pgprot asks for.
+	 */
+	if (region->inode && region->wc) {
+		if (arch_io_reserve_memtype_wc(region->phys, size)) {
+			region->wc = false;
+			dev_info(&region->dev, "no write-combining memtype for the window; mapping it uncached\n");
+		} else {
+			region->wc_reserved = true;
+		}
+	}
 
 	/* without a devt this adds the class device only */
 	ret = cdev_device_add(&region->cdev, &region->dev);
@@ -407,6 +422,11 @@ void peerbridge_region_revoke(struct peerbridge_region *region)
 	region->priv = NULL;
 	if (region->inode)
 		unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
+	/* no PTE exists or comes back: the memtype goes with the window */
+	if (region->wc_reserved) {
+		arch_io_free_memtype_wc(region->phys, region->size);
+		region->wc_reserved = false;
+	}
 	up_write(&region->mem_lock);
 
 	pb_dmabuf_revoke(region, 0, region->size);

@@ -250,7 +250,7 @@ static int pb_vga_mmap(struct file *file, struct vm_area_struct *vma)
 	u64 vram, contig;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	down_read(&vga->lock);
 	/* one buffer, or the aperture, all of it mapped */
@@ -343,6 +343,9 @@ static long pb_vga_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct pb_vga_bo bo;
 	long ret = 0;
 
+	/* a read-only descriptor maps VRAM; it does not manage it */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&bo, uarg, sizeof(bo)))
 		return -EFAULT;
 	down_write(&vga->lock);

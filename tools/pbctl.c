@@ -473,13 +473,14 @@ static unsigned char *copy_side_bytes(struct copy_side *side)
 	return (unsigned char *)side->map + (side->host ? 0 : side->offset);
 }
 
+/* the kernel reports DMA addresses to CAP_SYS_ADMIN only: null otherwise */
 static void pr_dma_addr(struct pr *p, const char *key, const char *label,
 			uint64_t addr)
 {
 	char buf[24];
 
 	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)addr);
-	pr_str(p, key, label, buf);
+	pr_str(p, key, label, addr ? buf : NULL);
 }
 
 static int cmd_copy(struct pr *p, int argc, char **argv)

@@ -163,7 +163,8 @@ struct peerbridge_copy_side {
  *  -EBADF   a side's fd is not open;
  *  -EOPNOTSUPP  a dma-buf exporter refuses peer-to-peer importers;
  *  -EXDEV   no peer path between the engine and a side's device;
- *  -EACCES  dst is read-only;
+ *  -EACCES  dst is read-only (a read-only mapping or export, or a dma-buf
+ *           whose file is not open for writing);
  *  -EFAULT  a user range is not mapped;
  *  -ENODEV  no DMA_MEMCPY channel, or a side's memory was revoked (before
  *           or during the copy);
@@ -177,8 +178,8 @@ struct peerbridge_copy {
 	struct peerbridge_copy_side src;
 	__aligned_u64 len;
 	__aligned_u64 copied;		/* out */
-	__aligned_u64 dst_dma;		/* out: first DMA address written */
-	__aligned_u64 src_dma;		/* out: first DMA address read */
+	__aligned_u64 dst_dma;		/* out: first DMA address written; */
+	__aligned_u64 src_dma;		/* out: ... read; CAP_SYS_ADMIN only, else 0 */
 	char channel[32];		/* out: dmaengine channel, e.g. dma0chan0 */
 	char engine[32];		/* out: the channel's device */
 	__aligned_u64 reserved;		/* in: must be 0 */

@@ -15,6 +15,7 @@ kver=$1 out=$2 b=$3
 top=$(cd "$(dirname "$0")/../.." && pwd)
 root=$(mktemp -d "${TMPDIR:-/tmp}/pbinitrd.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+chmod 0755 "$root"	# it becomes /: unprivileged test users must get through
 
 mkdir -p "$root"/bin "$root"/lib/modules "$root"/proc "$root"/sys \
 	"$root"/dev "$root"/tmp "$root"/tests "$root"/etc

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <xf86drm.h>
 
 #include <uapi/peerbridge.h>
 
@@ -448,6 +451,64 @@ START_TEST(pbctl_copy_past_region_end_fails_with_exit_1)
 }
 END_TEST
 
+START_TEST(copy_into_readonly_foreign_dmabuf_is_eacces)
+{
+	int vgem = vgem_open(), fd;
+	unsigned char *host = host_alloc(PAGE);
+	struct drm_mode_create_dumb create = {
+		.width = PAGE / 4, .height = 1, .bpp = 32,
+	};
+	struct pb_buf dst, src = va_side(host);
+
+	ck_assert_int_eq(drmIoctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &create), 0);
+	/* exported without DRM_RDWR: a read-only dma-buf file */
+	ck_assert_int_eq(drmPrimeHandleToFD(vgem, create.handle, DRM_CLOEXEC,
+					    &fd), 0);
+	dst = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), EACCES);
+	dst = va_side(host);
+	src = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), 0);
+	close(fd);
+	close(vgem);
+}
+END_TEST
+
+/* physical, bus and IOVA addresses are not for everyone */
+START_TEST(copy_as_unprivileged_user_reports_no_dma_addresses)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		unsigned char *a = host_alloc(PAGE), *b = host_alloc(PAGE);
+		struct pb_buf dst = va_side(b), src = va_side(a);
+		struct pb_copy_result res;
+		struct pb_ctx *cc;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		cc = pb_open();
+		if (!cc) {
+			fprintf(stderr, "unprivileged pb_open: %s\n", strerror(errno));
+			_exit(2);
+		}
+		pb_fill_pattern(a, PAGE, 0x8228);
+		if (pb_copy_ex(cc, &dst, &src, PAGE, 0, &res)) {
+			fprintf(stderr, "unprivileged copy: %s\n", strerror(errno));
+			_exit(3);
+		}
+		if (pb_verify_pattern(b, PAGE, 0x8228) != -1)
+			_exit(4);
+		_exit(res.src_dma || res.dst_dma ? 5 : 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the unprivileged copy failed at step %d", WEXITSTATUS(st));
+}
+END_TEST
+
 Suite *suite_copy(void)
 {
 	Suite *s = suite_create("copy");
@@ -470,6 +531,8 @@ Suite *suite_copy(void)
 	tcase_add_test(tc, dmabuf_outlives_munmap_and_region_node);
 	tcase_add_test(tc, export_of_two_adjacent_mappings_keeps_region_order);
 	tcase_add_test(tc, copy_from_foreign_exporter_dmabuf);
+	tcase_add_test(tc, copy_into_readonly_foreign_dmabuf_is_eacces);
+	tcase_add_test(tc, copy_as_unprivileged_user_reports_no_dma_addresses);
 	tcase_add_test(tc, copy_across_host_bridge_is_refused_exdev);
 	tcase_add_test(tc, copy_after_revoke_is_enodev);
 	tcase_add_test(tc, copy_failing_part_way_reports_only_what_arrived);

@@ -180,6 +180,20 @@ START_TEST(export_argsz_larger_with_zero_tail_is_accepted)
 }
 END_TEST
 
+/* argsz is capped at a page, as openat2 and clone3 cap theirs */
+START_TEST(export_argsz_beyond_a_page_is_e2big)
+{
+	unsigned char *buf = calloc(1, 2 * PAGE);
+	struct peerbridge_export *arg = (void *)buf;
+	size_t len;
+
+	arg->addr = (uintptr_t)map_region(g_vram, &len);
+	arg->len = PAGE;
+	ck_assert_int_eq(raw_export(buf, 2 * PAGE), E2BIG);
+	free(buf);
+}
+END_TEST
+
 START_TEST(export_argsz_larger_with_nonzero_tail_is_e2big)
 {
 	unsigned char buf[sizeof(struct peerbridge_export) + 32] = { 0 };
@@ -358,6 +372,7 @@ Suite *suite_export(void)
 	tcase_add_test(tc, export_argsz_below_v1_is_einval);
 	tcase_add_test(tc, export_argsz_larger_with_zero_tail_is_accepted);
 	tcase_add_test(tc, export_argsz_larger_with_nonzero_tail_is_e2big);
+	tcase_add_test(tc, export_argsz_beyond_a_page_is_e2big);
 	tcase_add_test(tc, export_cloexec_flag_makes_fd_close_on_exec);
 	tcase_add_test(tc, export_without_cloexec_fd_is_inherited_by_exec);
 	tcase_add_test(tc, export_of_readonly_mapping_is_readonly);

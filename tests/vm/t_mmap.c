@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +14,8 @@
 #include <peerbridge.h>
 
 #include "pbvm.h"
+
+#define PAGE 4096UL
 
 static int open_region(const char *name)
 {
@@ -171,6 +175,93 @@ START_TEST(pb_map_accepts_device_node_path)
 }
 END_TEST
 
+/* a read-only node maps read-only, and stays that way */
+static int open_node(const char *region, int flags)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", region);
+	fd = open(path, flags | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+START_TEST(readonly_node_maps_prot_read_and_mprotect_write_is_eacces)
+{
+	size_t len;
+	unsigned char *rw = map_region(g_vram, &len), *ro;
+	int fd = open_node(g_vram, O_RDONLY);
+
+	pb_fill_pattern(rw, PAGE, 0x7227);
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_msg(ro != MAP_FAILED, "mmap: %s", strerror(errno));
+	ck_assert_int_eq(pb_verify_pattern(ro, PAGE, 0x7227), -1);
+	ck_assert_int_eq(mprotect(ro, PAGE, PROT_READ | PROT_WRITE), -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_int_eq(touch_write(ro), SIGSEGV);
+	close(fd);
+}
+END_TEST
+
+START_TEST(export_of_readonly_node_mapping_refuses_writers)
+{
+	int fd = open_node(g_vram, O_RDONLY), dfd;
+	unsigned char *ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	unsigned char *host = host_alloc(PAGE);
+	struct pb_range_info info;
+	struct pb_buf dst, src;
+
+	ck_assert(ro != MAP_FAILED);
+	ck_assert_int_eq(pb_query(g_ctx, ro, PAGE, &info), 0);
+	ck_assert(info.flags & PB_RANGE_RDONLY);
+	dfd = export_or_fail(ro, 2 * PAGE, PB_EXPORT_CLOEXEC);
+	dst = dmabuf_side(dfd, 0);
+	src = va_side(host);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), EACCES);
+	/* reading it is what it is for */
+	dst = va_side(host);
+	src = dmabuf_side(dfd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), 0);
+	close(dfd);
+	close(fd);
+}
+END_TEST
+
+/* the PAT memtype list of debugfs: does it say @type for @start? */
+static int pat_says(uint64_t start, const char *type)
+{
+	char line[256], want[64];
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "[mem 0x%016llx-", (unsigned long long)start);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want) && strstr(line, type))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+START_TEST(prefetchable_region_is_write_combining_in_pat)
+{
+	size_t len;
+	unsigned char *v = map_region(g_vram, &len);
+	int says;
+
+	ck_assert_int_eq(touch_write(v), 0);
+	ck_assert_uint_eq(region_attr(g_vram, "wc"), 1);
+	says = pat_says(bar_start(g_ivshmem, 2), "write-combining");
+	if (says < 0) {
+		printf("no PAT memtype list in this kernel\n");
+		return;
+	}
+	ck_assert_msg(says == 1, "PAT has no write-combining entry for the BAR");
+}
+END_TEST
+
 Suite *suite_mmap(void)
 {
 	Suite *s = suite_create("mmap");
@@ -181,6 +272,9 @@ Suite *suite_mmap(void)
 	tcase_add_test(tc, vram_write_reads_back_through_second_mapping);
 	tcase_add_test(tc, cmb_write_reads_back_through_second_mapping);
 	tcase_add_test(tc, vram_write_is_seen_by_another_process);
+	tcase_add_test(tc, readonly_node_maps_prot_read_and_mprotect_write_is_eacces);
+	tcase_add_test(tc, export_of_readonly_node_mapping_refuses_writers);
+	tcase_add_test(tc, prefetchable_region_is_write_combining_in_pat);
 	tcase_add_test(tc, map_private_is_einval);
 	tcase_add_test(tc, map_past_region_end_is_einval);
 	tcase_add_test(tc, map_at_region_end_is_einval);
