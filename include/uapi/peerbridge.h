@@ -11,6 +11,7 @@
  *  - argsz smaller than the first published version of the structure is
  *    EINVAL; argsz larger than the kernel's structure is accepted when the
  *    extra tail is zero (E2BIG otherwise), so old kernels run new binaries;
+ *    argsz larger than a page is E2BIG;
  *  - structures grow only at the tail, behind a flag or a capability bit.
  *
  * The ioctls are issued on the control node /dev/peerbridge.
