@@ -30,37 +30,47 @@ img=$vm/nvme-$kver.img	# one per kernel: runs may go in parallel
 # port rp2 with a second ivshmem, reached only through the host bridge.
 console=ttyS0
 [ "$mode" = shell ] && serial=mon:stdio || serial=stdio
-set +e
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -M q35 -cpu max -m "${PB_VM_MEM:-1024}" -smp 2 -nographic -no-reboot \
-	-vga none -net none -serial "$serial" -monitor none \
-	-kernel "$image" -initrd "$initrd" \
-	-append "console=$console quiet loglevel=4 panic=-1 oops=panic softlockup_panic=1 pb.mode=$mode ${PB_VM_APPEND:-}" \
-	-object memory-backend-ram,id=hm,size=64M,share=on \
-	-object memory-backend-ram,id=hm2,size=16M,share=on \
-	-drive file="$img",if=none,id=nvm,format=raw \
-	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
-	-device x3130-upstream,id=up1,bus=rp1 \
-	-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=1 \
-	-device xio3130-downstream,id=dn2,bus=up1,chassis=2,slot=2 \
-	-device xio3130-downstream,id=dn3,bus=up1,chassis=2,slot=3 \
-	-device xio3130-downstream,id=dn4,bus=up1,chassis=2,slot=4 \
-	-device ivshmem-plain,memdev=hm,bus=dn1 \
-	-device edu,dma_mask=0xffffffffffffffff,bus=dn2 \
-	-device VGA,bus=dn3 \
-	-device nvme,serial=pb0001,drive=nvm,cmb_size_mb=16,bus=dn4 \
-	-device pcie-root-port,id=rp2,chassis=3,slot=2 \
-	-device ivshmem-plain,memdev=hm2,bus=rp2 \
-	< /dev/null > "$log" 2>&1 &
-qpid=$!
-if [ "$mode" = shell ]; then
+boot() {
+	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+		-accel tcg -M q35 -cpu max -m "${PB_VM_MEM:-1024}" -smp 2 -nographic -no-reboot \
+		-vga none -net none -serial "$serial" -monitor none \
+		-kernel "$image" -initrd "$initrd" \
+		-append "console=$console quiet loglevel=4 panic=-1 oops=panic softlockup_panic=1 pb.mode=$mode ${PB_VM_APPEND:-}" \
+		-object memory-backend-ram,id=hm,size=64M,share=on \
+		-object memory-backend-ram,id=hm2,size=16M,share=on \
+		-drive file="$img",if=none,id=nvm,format=raw \
+		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
+		-device x3130-upstream,id=up1,bus=rp1 \
+		-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=1 \
+		-device xio3130-downstream,id=dn2,bus=up1,chassis=2,slot=2 \
+		-device xio3130-downstream,id=dn3,bus=up1,chassis=2,slot=3 \
+		-device xio3130-downstream,id=dn4,bus=up1,chassis=2,slot=4 \
+		-device ivshmem-plain,memdev=hm,bus=dn1 \
+		-device edu,dma_mask=0xffffffffffffffff,bus=dn2 \
+		-device VGA,bus=dn3 \
+		-device nvme,serial=pb0001,drive=nvm,cmb_size_mb=16,bus=dn4 \
+		-device pcie-root-port,id=rp2,chassis=3,slot=2 \
+		-device ivshmem-plain,memdev=hm2,bus=rp2 \
+		< /dev/null > "$log" 2>&1 &
+	qpid=$!
+	if [ "$mode" = shell ]; then
+		wait $qpid
+		exit 0
+	fi
+	# stream the guest's output, minus its dmesg dump, while it runs
+	tail -n +1 -f "$log" --pid=$qpid | sed -u '/^PB-DMESG-BEGIN/,/^PB-DMESG-END/d' | tr -d '\r'
 	wait $qpid
-	exit 0
+	qrc=$?
+}
+set +e
+boot
+# the kernel splatted while booting, before the guest loaded anything of
+# ours (tests/vm/init checks): not a verdict on peerbridge; once more
+if grep -q '^PB-BOOT-SPLAT' "$log"; then
+	mv "$log" "$log.boot-splat"
+	echo "PB-RIG: $kver: the kernel splatted while booting, before any module of ours was loaded (log: $log.boot-splat); booting again"
+	boot
 fi
-# stream the guest's output, minus its dmesg dump, while it runs
-tail -n +1 -f "$log" --pid=$qpid | sed -u '/^PB-DMESG-BEGIN/,/^PB-DMESG-END/d' | tr -d '\r'
-wait $qpid
-qrc=$?
 set -e
 
 status=0
