@@ -61,9 +61,12 @@ case " $lanes " in *" debug "*)
 	make -s KVERS="$dk" DEBUG_KVER="$dk" DEBUG_KDIR="$dir/build" kmod \
 		>> "$out"/build.log 2>&1 || fail_build "module build for the debug kernel failed"
 	calls=${PB_FUZZ_CALLS:-100000}
+	# no5lvl: with 5-level paging (QEMU's -cpu max has LA57) the KASAN
+	# kernel takes an early interrupt on an address its shadow does not
+	# cover yet and reports a wild-memory-access while booting
 	PB_KERNEL_IMAGE=$dir/bzImage PB_DISTRO_MODULES= PB_VM_MEM=2048 \
 	PB_VM_TIMEOUT=${PB_DEBUG_TIMEOUT:-2700} \
-	PB_VM_APPEND="pb.fuzzcalls=$calls ${PB_FUZZ_SEED:+pb.fuzzseed=$PB_FUZZ_SEED}" \
+	PB_VM_APPEND="no5lvl pb.fuzzcalls=$calls ${PB_FUZZ_SEED:+pb.fuzzseed=$PB_FUZZ_SEED}" \
 		tests/vm/run.sh "$dk" checkdebug "$b" > "$out/debug.log" 2>&1 || status=1
 	echo "== debug lane on $dk: KASAN, lockdep, kmemleak, DMA-API debug, fault injection (serial log: $b/vm/$dk-checkdebug.log)"
 	grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^PB-SWEEP|^PB-FUZZ|^pbfuzz|^[0-9]+%: Checks' \
