@@ -29,10 +29,38 @@ fail_build() {
 	exit 1
 }
 
+# Every test the sources register must have run, on every kernel: a suite
+# dropped from the runner (or a guest that died half way) fails by name.
+# $1: yes to include the fault-injection suite (the debug kernel runs it).
+expected_tests() {
+	for f in tests/vm/t_*.c; do
+		[ "$1" = yes ] || [ "$f" != tests/vm/t_faults.c ] || continue
+		cat "$f"
+	done | grep -c 'tcase_add_test('
+}
+
+# a named verdict for $1 (where), given its log $2 and the count $3
+count_verdict() {
+	ran=$(tr -d '\r' < "$2" | grep -Ec '^tests/[^:]*:[0-9]+:[PFES]:')
+	if [ "$ran" = "$3" ]; then
+		echo "PB-RIG: $1:all_$3_tests_ran: Passed"
+	else
+		echo "PB-RIG: $1:all_$3_tests_ran: Failed"
+		echo "check: $1 ran $ran of the $3 tests the sources register" >&2
+	fi
+}
+
 kvers=
 case " $lanes " in *" stock "*)
 	kvers=${KVER:-$(scripts/kernels.sh)}
 	[ -n "$kvers" ] || fail_build "no supported kernel with headers found"
+	# the stock lane is both Debian kernels, unless KVER asks for one
+	if [ -z "${KVER:-}" ]; then
+		for series in 6.1 6.12; do
+			echo "$kvers" | grep -q "^$series\." ||
+				fail_build "no Debian $series kernel with headers: run scripts/deps.sh"
+		done
+	fi
 esac
 echo "check: lanes: $lanes${kvers:+; kernels: $(echo $kvers)}"
 make -s KVERS="$kvers" all > "$out"/build.log 2>&1 || fail_build "build failed"
@@ -50,6 +78,7 @@ for pid in $pids; do
 	wait "$pid" || status=1
 done
 for k in $kvers; do
+	count_verdict "$k" "$out/$k.log" "$(expected_tests no)" >> "$out/$k.log"
 	echo "== VM suite on $k (serial log: $b/vm/$k-check.log)"
 	grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^[0-9]+%: Checks' "$out/$k.log" | tr -d '\r' |
 		sed "s/^/[$k] /"
@@ -68,6 +97,7 @@ case " $lanes " in *" debug "*)
 	PB_VM_TIMEOUT=${PB_DEBUG_TIMEOUT:-2700} \
 	PB_VM_APPEND="no5lvl pb.fuzzcalls=$calls ${PB_FUZZ_SEED:+pb.fuzzseed=$PB_FUZZ_SEED}" \
 		tests/vm/run.sh "$dk" checkdebug "$b" > "$out/debug.log" 2>&1 || status=1
+	count_verdict "$dk" "$out/debug.log" "$(expected_tests yes)" >> "$out/debug.log"
 	echo "== debug lane on $dk: KASAN, lockdep, kmemleak, DMA-API debug, fault injection (serial log: $b/vm/$dk-checkdebug.log)"
 	grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^PB-SWEEP|^PB-FUZZ|^pbfuzz|^[0-9]+%: Checks' \
 		"$out/debug.log" | tr -d '\r' | sed "s/^/[debug] /"
