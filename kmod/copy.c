@@ -250,26 +250,21 @@ static int pb_side_host(struct pb_side *side, u64 addr, u64 len)
 
 static int pb_side_va(struct pb_side *side, u64 addr, u64 len)
 {
-	struct mm_struct *mm = current->mm;
 	unsigned int i;
 	int ret;
 
-	/* the same rules as EXPORT and QUERY: peer, ordinary, or EINVAL */
-	mmap_read_lock(mm);
-	ret = pb_walk_peer_range(mm, addr, len, NULL, NULL);
-	mmap_read_unlock(mm);
-	if (ret == -ENOENT)
-		return pb_side_host(side, addr, len);
-	if (ret)
-		return ret;
-
-	side->peer = peerbridge_map_user(mm, addr, len, side->dev,
+	/*
+	 * The importer API applies the same rules as EXPORT and QUERY: no
+	 * peer memory at all is -ENOENT (ordinary memory, pinned below),
+	 * peer memory mixed with anything else is -EINVAL.
+	 */
+	side->peer = peerbridge_map_user(current->mm, addr, len, side->dev,
 					 pb_side_writes(side),
 					 &pb_copy_peer_ops, side->op);
 	if (IS_ERR(side->peer)) {
 		ret = PTR_ERR(side->peer);
 		side->peer = NULL;
-		return ret;
+		return ret == -ENOENT ? pb_side_host(side, addr, len) : ret;
 	}
 	for (i = 0; i < side->peer->nr_segs; i++) {
 		ret = pb_side_add_run(side, side->peer->segs[i].addr,
