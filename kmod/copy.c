@@ -250,21 +250,31 @@ static int pb_side_host(struct pb_side *side, u64 addr, u64 len)
 
 static int pb_side_va(struct pb_side *side, u64 addr, u64 len)
 {
+	struct mm_struct *mm = current->mm;
 	unsigned int i;
 	int ret;
 
 	/*
-	 * The importer API applies the same rules as EXPORT and QUERY: no
-	 * peer memory at all is -ENOENT (ordinary memory, pinned below),
-	 * peer memory mixed with anything else is -EINVAL.
+	 * The same rules as EXPORT and QUERY: peer, ordinary, or EINVAL.  A
+	 * walk of its own, though peerbridge_map_user() walks again: only "no
+	 * peer memory at all" may be pinned as ordinary memory below, never an
+	 * -ENOENT an exporter's p2p_map or policy returns.
 	 */
-	side->peer = peerbridge_map_user(current->mm, addr, len, side->dev,
+	mmap_read_lock(mm);
+	ret = pb_walk_peer_range(mm, addr, len, NULL, NULL);
+	mmap_read_unlock(mm);
+	if (ret == -ENOENT)
+		return pb_side_host(side, addr, len);
+	if (ret)
+		return ret;
+
+	side->peer = peerbridge_map_user(mm, addr, len, side->dev,
 					 pb_side_writes(side),
 					 &pb_copy_peer_ops, side->op);
 	if (IS_ERR(side->peer)) {
 		ret = PTR_ERR(side->peer);
 		side->peer = NULL;
-		return ret == -ENOENT ? pb_side_host(side, addr, len) : ret;
+		return ret;
 	}
 	for (i = 0; i < side->peer->nr_segs; i++) {
 		ret = pb_side_add_run(side, side->peer->segs[i].addr,

@@ -183,6 +183,8 @@ int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
 			ret = -ENOENT;
 		else if (other)
 			ret = -EINVAL;
+		else if (!fn)
+			break;
 	}
 	if (first)
 		peerbridge_region_put(first);
