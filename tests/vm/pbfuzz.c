@@ -50,7 +50,12 @@ static int ctl;
 static _Atomic int fds[POOL];		/* dma-bufs and region nodes */
 static _Atomic(void *) maps[POOL];	/* region mappings */
 static _Atomic size_t map_len[POOL];
-static unsigned char *host;		/* stable host memory, 64 KiB */
+/*
+ * Stable host memory, 64 KiB, a mapping of its own with a PROT_NONE page
+ * after it: a fuzzed COPY that runs past it fails to pin (EFAULT) instead
+ * of DMAing over whatever the heap keeps there.
+ */
+static unsigned char *host;
 static unsigned char *argbuf;		/* 2 pages, the second PROT_NONE */
 static atomic_bool stop;
 static unsigned long ok[NR_CMDS], fail[NR_CMDS], calls_done;
@@ -385,10 +390,12 @@ int main(int argc, char **argv)
 		pclose(f);
 	}
 	ctl = open(PB_CTL_NODE, O_RDWR | O_CLOEXEC);
-	host = aligned_alloc(PAGE, 16 * PAGE);
+	host = mmap(NULL, 17 * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	argbuf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ctl < 0 || !host || argbuf == MAP_FAILED ||
+	if (ctl < 0 || host == MAP_FAILED || argbuf == MAP_FAILED ||
+	    mprotect(host + 16 * PAGE, PAGE, PROT_NONE) ||
 	    mprotect(argbuf + PAGE, PAGE, PROT_NONE))
 		return 1;
 	memset(host, 0xab, 16 * PAGE);
