@@ -8,9 +8,18 @@
  *    importer API, which goes through the VMA's peer callbacks with no
  *    dma-buf in between;
  *  - any other user address: pinned with FOLL_LONGTERM and DMA-mapped.
- * Both sides are fully mapped and bounds-checked before the first
- * descriptor is issued; @copied counts only descriptors the engine
- * completed.
+ * Both sides are checked whole (bounds, access, one kind of memory) before
+ * a channel is taken.  The bytes then move in windows of at most
+ * copy_window_kib: pin the window's ordinary memory, then map its peer
+ * memory, copy, give both back.  What a copy holds at any time is bounded
+ * whatever its length, the allocations are charged to the caller's memory
+ * cgroup, and a page fault user space serves slowly (FUSE, userfaultfd)
+ * stalls the copy only while it holds no peer memory.  @copied counts only
+ * descriptors the engine completed.
+ *
+ * Each copy takes a channel of its own, at most max_copies at once, so
+ * copies on different channels run concurrently and peerbridge never
+ * takes every channel of the system from its other users.
  *
  * A copy is one of the holders revocation deals with: both peer-memory
  * sides are mapped with an invalidation hook (the importer API's
@@ -40,8 +49,29 @@
 
 #define PB_COPY_DESC_MAX	SZ_64K
 #define PB_COPY_DESC_TIMEOUT	(30 * HZ)
+#define PB_COPY_WINDOW_MAX_KIB	SZ_16K
+#define PB_COPY_MAX_COPIES	64
+#define PB_COPY_CHAN_WAIT	(30 * HZ)
 
-static DEFINE_MUTEX(pb_copy_lock);	/* one copy at a time per channel pool */
+static unsigned int copy_window_kib = SZ_1K;
+module_param(copy_window_kib, uint, 0644);
+MODULE_PARM_DESC(copy_window_kib,
+		 "COPY pins and maps at most this many KiB of each side at a time (4-16384, default 1024)");
+
+static unsigned int max_copies = 2;
+module_param(max_copies, uint, 0644);
+MODULE_PARM_DESC(max_copies,
+		 "COPYs in flight at once, each on a DMA channel of its own (1-64, default 2)");
+
+/*
+ * Channels are taken exclusively, one per copy.  A copy that finds none it
+ * may take while other copies hold one waits, bounded, for a release.
+ */
+static DEFINE_MUTEX(pb_copy_chan_lock);
+static unsigned int pb_copy_chans;	/* channels copies hold */
+static unsigned int pb_copy_stuck;	/* held for good by stuck engines */
+static unsigned int pb_copy_chan_gen;	/* releases so far */
+static DECLARE_WAIT_QUEUE_HEAD(pb_copy_chan_wq);
 
 struct pb_dma_run {
 	dma_addr_t addr;
@@ -68,12 +98,27 @@ static void pb_copy_op_free(struct kref *ref)
 	kfree(container_of(ref, struct pb_copy_op, ref));
 }
 
+static bool pb_copy_cancelled(struct pb_copy_op *op)
+{
+	return atomic_read(&op->cancelled);
+}
+
+enum pb_side_kind {
+	PB_SIDE_DMABUF,			/* attached for the copy, mapped per window */
+	PB_SIDE_PEER,			/* importer API, per window */
+	PB_SIDE_HOST,			/* pinned, per window */
+};
+
 struct pb_side {
 	struct pb_copy_op *op;
 	enum dma_data_direction dir;	/* DMA_FROM_DEVICE for dst */
 	struct device *dev;		/* the engine */
-	struct pb_dma_run *runs;	/* exactly the bytes to move */
+	enum pb_side_kind kind;
+	u64 addr;			/* user address or dma-buf offset */
+	/* the current window: exactly the bytes it moves */
+	struct pb_dma_run *runs;	/* max_runs of them */
 	unsigned int nr_runs;
+	unsigned int max_runs;		/* the pages a window can touch */
 	/* dma-buf side */
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;
@@ -81,8 +126,8 @@ struct pb_side {
 	/* peer user-address side: the importer API, as any driver would */
 	struct peerbridge_mapping *peer;
 	/* ordinary user-address side */
-	struct page **pages;
-	unsigned long nr_pages;
+	struct page **pages;		/* max_runs of them */
+	unsigned int nr_pages;
 	struct sg_table host_sgt;
 	bool host_mapped;
 };
@@ -92,51 +137,52 @@ static bool pb_side_writes(const struct pb_side *side)
 	return side->dir == DMA_FROM_DEVICE;
 }
 
-static int pb_side_add_run(struct pb_side *side, dma_addr_t addr, u64 len)
+/* Append a run to the window; false when the window has no room left. */
+static bool pb_side_add_run(struct pb_side *side, dma_addr_t addr, u64 len)
 {
-	struct pb_dma_run *runs;
-
 	if (side->nr_runs) {
 		struct pb_dma_run *last = &side->runs[side->nr_runs - 1];
 
 		if (last->addr + last->len == addr) {
 			last->len += len;
-			return 0;
+			return true;
 		}
 	}
-	runs = krealloc_array(side->runs, side->nr_runs + 1, sizeof(*runs),
-			      GFP_KERNEL);
-	if (!runs)
-		return -ENOMEM;
-	side->runs = runs;
+	if (side->nr_runs == side->max_runs)
+		return false;
 	side->runs[side->nr_runs++] = (struct pb_dma_run){ addr, len };
-	return 0;
+	return true;
 }
 
-/* the DMA runs of @sgt covering [skip, skip + len) */
-static int pb_side_runs_from_sgt(struct pb_side *side, struct sg_table *sgt,
+/*
+ * The window's runs: @len bytes of @sgt's DMA entries from byte @skip on.
+ * Returns how many bytes they cover, less than @len when the runs are full
+ * or the entries end.
+ */
+static u64 pb_side_runs_from_sgt(struct pb_side *side, struct sg_table *sgt,
 				 u64 skip, u64 len)
 {
 	struct scatterlist *sg;
-	int i, ret;
+	u64 covered = 0;
+	int i;
 
 	for_each_sgtable_dma_sg(sgt, sg, i) {
-		u64 slen = sg_dma_len(sg), n;
+		u64 n;
 
-		if (!len)
+		if (covered == len)
 			break;
-		if (skip >= slen) {
-			skip -= slen;
+		if (skip >= sg_dma_len(sg)) {
+			skip -= sg_dma_len(sg);
+			cond_resched();
 			continue;
 		}
-		n = min(slen - skip, len);
-		ret = pb_side_add_run(side, sg_dma_address(sg) + skip, n);
-		if (ret)
-			return ret;
+		n = min_t(u64, sg_dma_len(sg) - skip, len - covered);
+		if (!pb_side_add_run(side, sg_dma_address(sg) + skip, n))
+			break;
+		covered += n;
 		skip = 0;
-		len -= n;
 	}
-	return len ? -EINVAL : 0;
+	return covered;
 }
 
 static void pb_copy_cancel(struct pb_copy_op *op)
@@ -166,12 +212,24 @@ static const struct dma_buf_attach_ops pb_copy_importer_ops = {
 	.move_notify = pb_copy_move_notify,
 };
 
-static int pb_side_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
+/* --- before a channel: is the side whole and the caller's to use? ------- */
+
+static int pb_copy_fence_wait(struct dma_buf *dmabuf, enum dma_resv_usage usage)
+{
+	long ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
+					 PB_COPY_DESC_TIMEOUT);
+
+	if (ret < 0)
+		return ret == -ERESTARTSYS ? -EINTR : ret;
+	return ret ? 0 : -ETIMEDOUT;
+}
+
+static int pb_check_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
 {
 	struct dma_buf *dmabuf;
-	struct sg_table *sgt;
-	long ret;
 
+	side->kind = PB_SIDE_DMABUF;
+	side->addr = offset;
 	dmabuf = dma_buf_get(fd);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
@@ -185,142 +243,250 @@ static int pb_side_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
 	if (!(dmabuf->file->f_mode &
 	      (pb_side_writes(side) ? FMODE_WRITE : FMODE_READ)))
 		return -EACCES;
+	/*
+	 * Wait for the buffer's other users, as dynamic importers must, before
+	 * a channel is held: bounded, interruptible, and without the
+	 * reservation lock, which revocation needs.
+	 */
+	return pb_copy_fence_wait(dmabuf,
+				  pb_side_writes(side) ? DMA_RESV_USAGE_READ :
+							 DMA_RESV_USAGE_WRITE);
+}
 
-	side->attach = dma_buf_dynamic_attach(dmabuf, side->dev,
+/*
+ * A user range must be mapped, as a whole, with the access the copy needs
+ * (and, for ordinary memory, be memory GUP can pin) before anything of it
+ * is pinned or mapped: a range past the end of the caller's memory fails
+ * here, at once, whatever its length.
+ */
+static int pb_check_vmas(struct mm_struct *mm, u64 addr, u64 len, bool write,
+			 vm_flags_t forbidden)
+{
+	vm_flags_t need = write ? VM_WRITE : VM_READ;
+	u64 end = addr + len, cur = addr;
+	struct vm_area_struct *vma;
+
+	lockdep_assert_held(&mm->mmap_lock);
+	while (cur < end) {
+		vma = find_vma(mm, cur);
+		if (!vma || vma->vm_start > cur ||
+		    (vma->vm_flags & forbidden) || !(vma->vm_flags & need))
+			return -EFAULT;
+		cur = vma->vm_end;
+	}
+	return 0;
+}
+
+static int pb_check_va(struct pb_side *side, u64 addr, u64 len)
+{
+	struct mm_struct *mm = current->mm;
+	bool write = pb_side_writes(side);
+	int ret;
+
+	side->addr = addr;
+	/*
+	 * The same rules as EXPORT and QUERY: peer, ordinary, or EINVAL.
+	 * Only "no peer memory at all" is ordinary memory, never an -ENOENT
+	 * an exporter's p2p_map or policy returns in a window later.
+	 */
+	mmap_read_lock(mm);
+	ret = pb_walk_peer_range(mm, addr, len, NULL, NULL);
+	if (ret == -ENOENT) {
+		side->kind = PB_SIDE_HOST;
+		ret = pb_check_vmas(mm, addr, len, write, VM_IO | VM_PFNMAP);
+	} else if (!ret) {
+		side->kind = PB_SIDE_PEER;
+		ret = pb_check_vmas(mm, addr, len, write, 0);
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+static int pb_side_check(struct pb_side *side,
+			 const struct peerbridge_copy_side *uside, u64 len)
+{
+	switch (uside->type) {
+	case PEERBRIDGE_SIDE_DMABUF:
+		return pb_check_dmabuf(side, uside->fd, uside->addr, len);
+	case PEERBRIDGE_SIDE_VA:
+		return pb_check_va(side, uside->addr, len);
+	}
+	return -EINVAL;
+}
+
+/* --- with a channel: what every window of the side needs ---------------- */
+
+static int pb_side_prepare(struct pb_side *side, u64 window)
+{
+	int ret;
+
+	/* a window at any offset touches at most this many pages */
+	side->max_runs = DIV_ROUND_UP(window, PAGE_SIZE) + 1;
+	side->runs = kvcalloc(side->max_runs, sizeof(*side->runs),
+			      GFP_KERNEL_ACCOUNT);
+	if (!side->runs)
+		return -ENOMEM;
+	if (side->kind == PB_SIDE_HOST) {
+		side->pages = kvcalloc(side->max_runs, sizeof(*side->pages),
+				       GFP_KERNEL_ACCOUNT);
+		return side->pages ? 0 : -ENOMEM;
+	}
+	if (side->kind != PB_SIDE_DMABUF)
+		return 0;
+
+	side->attach = dma_buf_dynamic_attach(side->dmabuf, side->dev,
 					      &pb_copy_importer_ops, side->op);
 	if (IS_ERR(side->attach)) {
 		ret = PTR_ERR(side->attach);
 		side->attach = NULL;
 		return ret;
 	}
-
-	/*
-	 * Wait for the buffer's other users, as dynamic importers must:
-	 * bounded, killable, and without the reservation lock, which
-	 * revocation needs.
-	 */
-	ret = dma_resv_wait_timeout(dmabuf->resv,
-				    pb_side_writes(side) ? DMA_RESV_USAGE_READ :
-							   DMA_RESV_USAGE_WRITE,
-				    true, PB_COPY_DESC_TIMEOUT);
-	if (ret <= 0)
-		return ret ? ret : -ETIMEDOUT;
-	dma_resv_lock(dmabuf->resv, NULL);
-	sgt = dma_buf_map_attachment(side->attach, side->dir);
-	dma_resv_unlock(dmabuf->resv);
-	if (IS_ERR(sgt))
-		return PTR_ERR(sgt);
-	side->sgt = sgt;
-	return pb_side_runs_from_sgt(side, sgt, offset, len);
+	return 0;
 }
 
-static int pb_side_host(struct pb_side *side, u64 addr, u64 len)
+/* --- one window ----------------------------------------------------------- */
+
+static int pb_window_host(struct pb_side *side, u64 addr, u64 *len)
 {
 	unsigned int gup = FOLL_LONGTERM | (pb_side_writes(side) ? FOLL_WRITE : 0);
-	unsigned long first = addr & PAGE_MASK;
+	unsigned int nr = DIV_ROUND_UP(offset_in_page(addr) + *len, PAGE_SIZE);
 	long pinned;
 	int ret;
 
-	side->nr_pages = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE);
-	if (side->nr_pages > INT_MAX)
-		return -EINVAL;
-	side->pages = kvmalloc_array(side->nr_pages, sizeof(*side->pages),
-				     GFP_KERNEL);
-	if (!side->pages)
-		return -ENOMEM;
-	pinned = pin_user_pages_fast(first, side->nr_pages, gup, side->pages);
-	if (pinned != side->nr_pages) {
+	pinned = pin_user_pages_fast(addr & PAGE_MASK, nr, gup, side->pages);
+	if (pinned != nr) {
 		if (pinned > 0)
 			unpin_user_pages(side->pages, pinned);
-		kvfree(side->pages);
-		side->pages = NULL;
 		return pinned < 0 ? pinned : -EFAULT;
 	}
-	ret = sg_alloc_table_from_pages(&side->host_sgt, side->pages,
-					side->nr_pages, offset_in_page(addr),
-					len, GFP_KERNEL);
+	side->nr_pages = nr;
+	ret = sg_alloc_table_from_pages(&side->host_sgt, side->pages, nr,
+					offset_in_page(addr), *len,
+					GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
 	ret = dma_map_sgtable(side->dev, &side->host_sgt, side->dir, 0);
 	if (ret)
 		return ret;
 	side->host_mapped = true;
-	return pb_side_runs_from_sgt(side, &side->host_sgt, 0, len);
+	*len = pb_side_runs_from_sgt(side, &side->host_sgt, 0, *len);
+	return 0;
 }
 
-static int pb_side_va(struct pb_side *side, u64 addr, u64 len)
+static int pb_window_peer(struct pb_side *side, u64 addr, u64 *len)
 {
-	struct mm_struct *mm = current->mm;
+	u64 covered = 0;
 	unsigned int i;
-	int ret;
 
-	/*
-	 * The same rules as EXPORT and QUERY: peer, ordinary, or EINVAL.  A
-	 * walk of its own, though peerbridge_map_user() walks again: only "no
-	 * peer memory at all" may be pinned as ordinary memory below, never an
-	 * -ENOENT an exporter's p2p_map or policy returns.
-	 */
-	mmap_read_lock(mm);
-	ret = pb_walk_peer_range(mm, addr, len, NULL, NULL);
-	mmap_read_unlock(mm);
-	if (ret == -ENOENT)
-		return pb_side_host(side, addr, len);
-	if (ret)
-		return ret;
-
-	side->peer = peerbridge_map_user(mm, addr, len, side->dev,
+	side->peer = peerbridge_map_user(current->mm, addr, *len, side->dev,
 					 pb_side_writes(side),
 					 &pb_copy_peer_ops, side->op);
 	if (IS_ERR(side->peer)) {
-		ret = PTR_ERR(side->peer);
+		int ret = PTR_ERR(side->peer);
+
 		side->peer = NULL;
 		return ret;
 	}
 	for (i = 0; i < side->peer->nr_segs; i++) {
-		ret = pb_side_add_run(side, side->peer->segs[i].addr,
-				      side->peer->segs[i].len);
-		if (ret)
-			return ret;
+		const struct peerbridge_seg *seg = &side->peer->segs[i];
+
+		if (!pb_side_add_run(side, seg->addr, seg->len))
+			break;
+		covered += seg->len;
 	}
+	*len = min(*len, covered);
 	return 0;
 }
 
-static int pb_side_prepare(struct pb_side *side,
-			   const struct peerbridge_copy_side *uside, u64 len)
+static int pb_window_dmabuf(struct pb_side *side, u64 offset, u64 *len)
 {
-	switch (uside->type) {
-	case PEERBRIDGE_SIDE_DMABUF:
-		return pb_side_dmabuf(side, uside->fd, uside->addr, len);
-	case PEERBRIDGE_SIDE_VA:
-		return pb_side_va(side, uside->addr, len);
-	}
-	return -EINVAL;
+	struct dma_resv *resv = side->dmabuf->resv;
+	struct sg_table *sgt;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (ret)
+		return ret;
+	sgt = dma_buf_map_attachment(side->attach, side->dir);
+	dma_resv_unlock(resv);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	side->sgt = sgt;
+	/* a move the exporter pipelined into this mapping must be over */
+	ret = pb_copy_fence_wait(side->dmabuf, DMA_RESV_USAGE_KERNEL);
+	if (ret)
+		return ret;
+	*len = pb_side_runs_from_sgt(side, sgt, offset, *len);
+	return 0;
 }
 
-static void pb_side_release(struct pb_side *side)
+/*
+ * Map the side's part of the window that starts @done bytes into the copy
+ * and is at most *len bytes; *len becomes what it covers, never 0.  Called
+ * for ordinary memory (@host) first, then for peer memory, so a slow fault
+ * on ordinary memory stalls the copy while it holds no peer memory.
+ */
+static int pb_side_window(struct pb_side *side, bool host, u64 done, u64 *len)
+{
+	int ret = 0;
+	bool is_host = side->kind == PB_SIDE_HOST;
+
+	if (is_host != host)
+		return 0;
+	side->nr_runs = 0;
+	switch (side->kind) {
+	case PB_SIDE_DMABUF:
+		ret = pb_window_dmabuf(side, side->addr + done, len);
+		break;
+	case PB_SIDE_PEER:
+		ret = pb_window_peer(side, side->addr + done, len);
+		break;
+	case PB_SIDE_HOST:
+		ret = pb_window_host(side, side->addr + done, len);
+		break;
+	}
+	if (!ret && !*len)
+		ret = -EINVAL;	/* an exporter's table shorter than its buffer */
+	if (!ret && pb_copy_cancelled(side->op))
+		ret = -ENODEV;
+	return ret;
+}
+
+/* Give back what the window pinned and mapped. */
+static void pb_side_window_release(struct pb_side *side)
 {
 	if (side->sgt) {
 		dma_resv_lock(side->dmabuf->resv, NULL);
 		dma_buf_unmap_attachment(side->attach, side->sgt, side->dir);
 		dma_resv_unlock(side->dmabuf->resv);
+		side->sgt = NULL;
 	}
+	if (side->peer) {
+		peerbridge_unmap_user(side->peer);
+		side->peer = NULL;
+	}
+	if (side->host_mapped) {
+		dma_unmap_sgtable(side->dev, &side->host_sgt, side->dir, 0);
+		side->host_mapped = false;
+	}
+	sg_free_table(&side->host_sgt);
+	memset(&side->host_sgt, 0, sizeof(side->host_sgt));
+	if (side->nr_pages) {
+		unpin_user_pages_dirty_lock(side->pages, side->nr_pages,
+					    pb_side_writes(side));
+		side->nr_pages = 0;
+	}
+}
+
+static void pb_side_release(struct pb_side *side)
+{
+	pb_side_window_release(side);
 	if (side->attach)
 		dma_buf_detach(side->dmabuf, side->attach);
 	if (side->dmabuf && !IS_ERR(side->dmabuf))
 		dma_buf_put(side->dmabuf);
-
-	if (side->peer)
-		peerbridge_unmap_user(side->peer);
-
-	if (side->host_mapped)
-		dma_unmap_sgtable(side->dev, &side->host_sgt, side->dir, 0);
-	sg_free_table(&side->host_sgt);
-	if (side->pages) {
-		unpin_user_pages_dirty_lock(side->pages, side->nr_pages,
-					    pb_side_writes(side));
-		kvfree(side->pages);
-	}
-	kfree(side->runs);
+	kvfree(side->pages);
+	kvfree(side->runs);
 }
 
 /*
@@ -336,12 +502,19 @@ static void pb_copy_desc_put(struct pb_copy_op *op)
 static void pb_copy_done(void *param, const struct dmaengine_result *res)
 {
 	struct pb_copy_op *op = param;
+	/*
+	 * This descriptor's reference, taken before the waiter can see it
+	 * done and issue the next descriptor, whose reference it must not
+	 * drop; held until the wake-up is over.
+	 */
+	bool ref = atomic_xchg(&op->desc_ref, 0);
 
 	op->result = res ? res->result : DMA_TRANS_NOERROR;
 	/* publishes result; pairs with pb_copy_desc_done() */
 	smp_store_release(&op->done, true);
 	wake_up_all(&op->wq);
-	pb_copy_desc_put(op);
+	if (ref)
+		kref_put(&op->ref, pb_copy_op_free);
 }
 
 static bool pb_copy_desc_done(struct pb_copy_op *op)
@@ -390,7 +563,7 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 				       DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
 	if (!tx)
 		return -ENOMEM;	/* no descriptor to be had */
-	op->done = false;
+	WRITE_ONCE(op->done, false);
 	tx->callback_result = pb_copy_done;
 	tx->callback_param = op;
 	kref_get(&op->ref);		/* the descriptor's */
@@ -417,23 +590,25 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 	return left < 0 ? -EINTR : -ETIMEDOUT;
 }
 
+/* Move the window's @len bytes, descriptor by descriptor. */
 static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 			struct pb_side *dst, struct pb_side *src, u64 len,
 			u64 *copied, bool *stuck)
 {
 	unsigned int di = 0, si = 0;
-	u64 doff = 0, soff = 0;
+	u64 doff = 0, soff = 0, done = 0;
 	int ret;
 
-	while (*copied < len) {
+	while (done < len) {
 		u64 n = min3(dst->runs[di].len - doff, src->runs[si].len - soff,
-			     (u64)PB_COPY_DESC_MAX);
+			     min_t(u64, len - done, PB_COPY_DESC_MAX));
 
 		ret = pb_copy_one(chan, op, dst->runs[di].addr + doff,
 				  src->runs[si].addr + soff, n, stuck);
 		if (ret)
 			return ret;
 		*copied += n;
+		done += n;
 		doff += n;
 		soff += n;
 		if (doff == dst->runs[di].len) {
@@ -448,62 +623,171 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 	return 0;
 }
 
+/*
+ * A DMA_MEMCPY channel of its own, as one of at most max_copies.  When
+ * none may be taken while other copies hold one, wait for a release:
+ * killable, and at most PB_COPY_CHAN_WAIT in all.
+ */
+static struct dma_chan *pb_copy_chan_get(void)
+{
+	long left = PB_COPY_CHAN_WAIT;
+	struct dma_chan *chan;
+	dma_cap_mask_t mask;
+	unsigned int gen;
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	for (;;) {
+		mutex_lock(&pb_copy_chan_lock);
+		if (pb_copy_chans < clamp(READ_ONCE(max_copies), 1U,
+					  (unsigned int)PB_COPY_MAX_COPIES)) {
+			chan = dma_request_chan_by_mask(&mask);
+			if (!IS_ERR(chan)) {
+				pb_copy_chans++;
+				mutex_unlock(&pb_copy_chan_lock);
+				return chan;
+			}
+			if (!pb_copy_chans) {	/* none is ours to wait for */
+				mutex_unlock(&pb_copy_chan_lock);
+				break;
+			}
+		}
+		gen = pb_copy_chan_gen;
+		mutex_unlock(&pb_copy_chan_lock);
+		left = wait_event_killable_timeout(pb_copy_chan_wq,
+						   READ_ONCE(pb_copy_chan_gen) != gen,
+						   left);
+		if (left < 0)
+			return ERR_PTR(-EINTR);
+		if (!left)
+			return ERR_PTR(-EBUSY);
+	}
+	pr_info_ratelimited("peerbridge: COPY needs a DMA_MEMCPY dmaengine channel and none is available\n");
+	return ERR_PTR(-ENODEV);
+}
+
+/*
+ * The channel goes back, or, when its engine is stuck with a copy's memory,
+ * stays taken for good: no longer a copy to wait for, nor one of max_copies.
+ */
+static void pb_copy_chan_put(struct dma_chan *chan, bool stuck)
+{
+	if (!stuck) {
+		/* the completion callback's tail has left our code */
+		dmaengine_synchronize(chan);
+		dma_release_channel(chan);
+	}
+	mutex_lock(&pb_copy_chan_lock);
+	pb_copy_chans--;
+	pb_copy_stuck += stuck;
+	WRITE_ONCE(pb_copy_chan_gen, pb_copy_chan_gen + 1);
+	mutex_unlock(&pb_copy_chan_lock);
+	wake_up_all(&pb_copy_chan_wq);
+}
+
+/*
+ * Window by window: pin the window's ordinary memory, map its peer memory,
+ * move the bytes, give everything back.  Memory and time per step are
+ * bounded whatever the length.  Revocation of a window's memory cancels
+ * the copy; memory revoked between windows is found gone (ENODEV) when the
+ * next window maps it, and a peer range an exporter has moved meanwhile is
+ * followed where the mapping now resolves, as a CPU copy would.  Fatal
+ * signals end the copy between windows as within one.
+ */
+static int pb_copy_windows(struct dma_chan *chan, struct pb_copy_op *op,
+			   struct pb_side *dst, struct pb_side *src,
+			   struct peerbridge_copy *arg, u64 window, bool *stuck)
+{
+	bool admin = ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+	u64 done = 0, w;
+	int ret = 0, host;
+
+	while (!ret && done < arg->len) {
+		if (pb_copy_cancelled(op))
+			return -ENODEV;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		w = min(arg->len - done, window);
+		/* every side covers at least the final w: it only shrinks */
+		for (host = 1; host >= 0 && !ret; host--) {
+			ret = pb_side_window(dst, host, done, &w);
+			if (!ret)
+				ret = pb_side_window(src, host, done, &w);
+		}
+		/* physical, bus and IOVA addresses: for the administrator only */
+		if (!ret && !done && admin) {
+			arg->dst_dma = dst->runs[0].addr;
+			arg->src_dma = src->runs[0].addr;
+		}
+		if (!ret)
+			ret = pb_copy_runs(chan, op, dst, src, w, &arg->copied,
+					   stuck);
+		if (*stuck)
+			break;	/* the engine may still write: keep it all */
+		pb_side_window_release(src);
+		pb_side_window_release(dst);
+		done += w;
+	}
+	return ret;
+}
+
 static int pb_copy(struct peerbridge_copy *arg)
 {
+	u64 window = (u64)clamp(READ_ONCE(copy_window_kib), 4U,
+				PB_COPY_WINDOW_MAX_KIB) * SZ_1K;
 	struct pb_side dst = { .dir = DMA_FROM_DEVICE };
 	struct pb_side src = { .dir = DMA_TO_DEVICE };
+	struct dma_chan *chan = NULL;
 	struct pb_copy_op *op;
-	struct dma_chan *chan;
 	bool stuck = false;
-	dma_cap_mask_t mask;
 	int ret;
 
-	op = kzalloc(sizeof(*op), GFP_KERNEL);
+	op = kzalloc(sizeof(*op), GFP_KERNEL_ACCOUNT);
 	if (!op)
 		return -ENOMEM;
 	kref_init(&op->ref);
 	init_waitqueue_head(&op->wq);
 	dst.op = op;
 	src.op = op;
-	dma_cap_zero(mask);
-	dma_cap_set(DMA_MEMCPY, mask);
-	chan = dma_request_chan_by_mask(&mask);
+
+	/* both sides whole and allowed before a channel is taken */
+	ret = pb_side_check(&dst, &arg->dst, arg->len);
+	if (!ret)
+		ret = pb_side_check(&src, &arg->src, arg->len);
+	if (ret)
+		goto out_release;
+	chan = pb_copy_chan_get();
 	if (IS_ERR(chan)) {
-		pr_info_ratelimited("peerbridge: COPY needs a DMA_MEMCPY dmaengine channel and none is available\n");
-		kref_put(&op->ref, pb_copy_op_free);
-		return -ENODEV;
+		ret = PTR_ERR(chan);
+		chan = NULL;
+		goto out_release;
 	}
 	dst.dev = chan->device->dev;
 	src.dev = dst.dev;
 	strscpy_pad(arg->channel, dma_chan_name(chan), sizeof(arg->channel));
 	strscpy_pad(arg->engine, dev_name(dst.dev), sizeof(arg->engine));
 
-	ret = pb_side_prepare(&dst, &arg->dst, arg->len);
-	if (ret)
-		goto out_release;
-	ret = pb_side_prepare(&src, &arg->src, arg->len);
-	if (ret)
-		goto out_release;
-	/* physical, bus and IOVA addresses are for the administrator only */
-	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN)) {
-		arg->dst_dma = dst.runs[0].addr;
-		arg->src_dma = src.runs[0].addr;
-	}
-	ret = pb_copy_runs(chan, op, &dst, &src, arg->len, &arg->copied,
-			   &stuck);
+	ret = pb_side_prepare(&dst, window);
+	if (!ret)
+		ret = pb_side_prepare(&src, window);
+	if (!ret)
+		ret = pb_copy_windows(chan, op, &dst, &src, arg, window,
+				      &stuck);
 	if (stuck) {
 		/*
 		 * Never give back memory an engine may write, nor the code
 		 * its callbacks and the sides' hooks point into.
 		 */
 		__module_get(THIS_MODULE);
+		pb_copy_chan_put(chan, true);
 		return ret;
 	}
 
 out_release:
 	pb_side_release(&src);
 	pb_side_release(&dst);
-	dma_release_channel(chan);
+	if (chan)
+		pb_copy_chan_put(chan, false);
 	kref_put(&op->ref, pb_copy_op_free);
 	return ret;
 }
@@ -534,10 +818,7 @@ long pb_ioctl_copy(void __user *uarg)
 	arg.src_dma = 0;
 	memset(arg.channel, 0, sizeof(arg.channel));
 	memset(arg.engine, 0, sizeof(arg.engine));
-	if (mutex_lock_killable(&pb_copy_lock))
-		return -EINTR;
 	ret = pb_copy(&arg);
-	mutex_unlock(&pb_copy_lock);
 
 	/* report what moved even when the copy failed part way */
 	ret2 = pb_copy_arg_out(uarg, &arg, sizeof(arg));

@@ -11,6 +11,10 @@
  * Completion is polled (each DMA takes ~100 ms of virtual time).  Errors
  * reach clients through the dmaengine result callback.
  *
+ * The device offers `channels` channels, as multi-channel engines do: each
+ * has its own queue and worker, and they take turns on the one DMA unit
+ * chunk by chunk, so copies on different channels progress together.
+ *
  * The kernel's cookie helpers (drivers/dma/dmaengine.h) are not shipped
  * with linux-headers, so the little cookie bookkeeping is done here.
  */
@@ -35,6 +39,7 @@
 
 /* test knob: fail the Nth descriptor from now without moving a byte */
 static unsigned int fail_nth_desc;
+static DEFINE_SPINLOCK(fail_nth_lock);
 module_param(fail_nth_desc, uint, 0644);
 MODULE_PARM_DESC(fail_nth_desc, "Fail the Nth descriptor issued from now (testing; 0: never)");
 
@@ -43,16 +48,31 @@ static bool cannot_terminate;
 module_param(cannot_terminate, bool, 0644);
 MODULE_PARM_DESC(cannot_terminate, "Refuse to terminate transfers, like engines that cannot (testing)");
 
-struct edu_dma {
-	struct dma_device dd;
+#define EDU_MAX_CHANNELS	4
+
+static unsigned int channels = 2;
+module_param(channels, uint, 0444);
+MODULE_PARM_DESC(channels, "DMA channels per edu device (1-4, default 2)");
+
+struct edu_dma;
+
+struct edu_chan {
 	struct dma_chan chan;
-	struct pci_dev *pdev;
-	void __iomem *regs;
+	struct edu_dma *edu;
 	spinlock_t lock;		/* lists and cookies */
 	struct list_head submitted;
 	struct list_head issued;
 	struct work_struct work;
 	bool abort;			/* under lock: terminate_all ran */
+};
+
+struct edu_dma {
+	struct dma_device dd;
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	struct mutex hw_lock;		/* the one DMA unit */
+	unsigned int nr_chans;
+	struct edu_chan chans[EDU_MAX_CHANNELS];
 };
 
 struct edu_desc {
@@ -62,9 +82,9 @@ struct edu_desc {
 	struct list_head node;
 };
 
-static struct edu_dma *to_edu(struct dma_chan *chan)
+static struct edu_chan *to_ec(struct dma_chan *chan)
 {
-	return container_of(chan, struct edu_dma, chan);
+	return container_of(chan, struct edu_chan, chan);
 }
 
 static int edu_alloc_chan_resources(struct dma_chan *chan)
@@ -86,31 +106,31 @@ static void edu_free_desc_list(struct list_head *list)
 
 static int edu_terminate_all(struct dma_chan *chan)
 {
-	struct edu_dma *edu = to_edu(chan);
+	struct edu_chan *ec = to_ec(chan);
 	unsigned long flags;
 	LIST_HEAD(drop);
 
 	if (READ_ONCE(cannot_terminate))
 		return -EOPNOTSUPP;
 
-	spin_lock_irqsave(&edu->lock, flags);
-	list_splice_tail_init(&edu->submitted, &drop);
-	list_splice_tail_init(&edu->issued, &drop);
-	edu->abort = true;
-	spin_unlock_irqrestore(&edu->lock, flags);
+	spin_lock_irqsave(&ec->lock, flags);
+	list_splice_tail_init(&ec->submitted, &drop);
+	list_splice_tail_init(&ec->issued, &drop);
+	ec->abort = true;
+	spin_unlock_irqrestore(&ec->lock, flags);
 	edu_free_desc_list(&drop);
 	return 0;
 }
 
 static void edu_synchronize(struct dma_chan *chan)
 {
-	struct edu_dma *edu = to_edu(chan);
+	struct edu_chan *ec = to_ec(chan);
 	unsigned long flags;
 
-	flush_work(&edu->work);
-	spin_lock_irqsave(&edu->lock, flags);
-	edu->abort = false;
-	spin_unlock_irqrestore(&edu->lock, flags);
+	flush_work(&ec->work);
+	spin_lock_irqsave(&ec->lock, flags);
+	ec->abort = false;
+	spin_unlock_irqrestore(&ec->lock, flags);
 }
 
 static void edu_free_chan_resources(struct dma_chan *chan)
@@ -122,18 +142,18 @@ static void edu_free_chan_resources(struct dma_chan *chan)
 static dma_cookie_t edu_tx_submit(struct dma_async_tx_descriptor *tx)
 {
 	struct edu_desc *d = container_of(tx, struct edu_desc, tx);
-	struct edu_dma *edu = to_edu(tx->chan);
+	struct edu_chan *ec = to_ec(tx->chan);
 	unsigned long flags;
 	dma_cookie_t cookie;
 
-	spin_lock_irqsave(&edu->lock, flags);
+	spin_lock_irqsave(&ec->lock, flags);
 	cookie = tx->chan->cookie + 1;
 	if (cookie < DMA_MIN_COOKIE)
 		cookie = DMA_MIN_COOKIE;
 	tx->chan->cookie = cookie;
 	tx->cookie = cookie;
-	list_add_tail(&d->node, &edu->submitted);
-	spin_unlock_irqrestore(&edu->lock, flags);
+	list_add_tail(&d->node, &ec->submitted);
+	spin_unlock_irqrestore(&ec->lock, flags);
 	return cookie;
 }
 
@@ -159,13 +179,13 @@ edu_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 
 static void edu_issue_pending(struct dma_chan *chan)
 {
-	struct edu_dma *edu = to_edu(chan);
+	struct edu_chan *ec = to_ec(chan);
 	unsigned long flags;
 
-	spin_lock_irqsave(&edu->lock, flags);
-	list_splice_tail_init(&edu->submitted, &edu->issued);
-	spin_unlock_irqrestore(&edu->lock, flags);
-	queue_work(system_unbound_wq, &edu->work);
+	spin_lock_irqsave(&ec->lock, flags);
+	list_splice_tail_init(&ec->submitted, &ec->issued);
+	spin_unlock_irqrestore(&ec->lock, flags);
+	queue_work(system_unbound_wq, &ec->work);
 }
 
 static enum dma_status edu_tx_status(struct dma_chan *chan,
@@ -197,57 +217,70 @@ static int edu_dma_one(struct edu_dma *edu, u64 src, u64 dst, u64 len,
 	return 0;
 }
 
-static enum dmaengine_tx_result edu_run(struct edu_dma *edu,
+static enum dmaengine_tx_result edu_run(struct edu_chan *ec,
 					struct edu_desc *d)
 {
-	unsigned int nth = READ_ONCE(fail_nth_desc);
+	enum dmaengine_tx_result result = DMA_TRANS_NOERROR;
+	struct edu_dma *edu = ec->edu;
+	bool fail = false;
 	size_t done, n;
 	bool abort;
 
-	if (nth) {
-		WRITE_ONCE(fail_nth_desc, nth - 1);
-		if (nth == 1)
-			return DMA_TRANS_ABORTED;
+	/* channels count down one knob: each descriptor takes one step */
+	spin_lock(&fail_nth_lock);
+	if (fail_nth_desc) {
+		fail = fail_nth_desc == 1;
+		fail_nth_desc--;
 	}
+	spin_unlock(&fail_nth_lock);
+	if (fail)
+		return DMA_TRANS_ABORTED;
 
 	for (done = 0; done < d->len; done += n) {
 		n = min_t(size_t, d->len - done, EDU_CHUNK);
-		spin_lock_irq(&edu->lock);
-		abort = edu->abort;
-		spin_unlock_irq(&edu->lock);
+		spin_lock_irq(&ec->lock);
+		abort = ec->abort;
+		spin_unlock_irq(&ec->lock);
 		if (abort)
 			return DMA_TRANS_ABORTED;
+		/* the buffer is shared: both halves of a chunk in one turn */
+		mutex_lock(&edu->hw_lock);
 		if (edu_dma_one(edu, d->src + done, EDU_BUF, n, 0))
-			return DMA_TRANS_READ_FAILED;
-		if (edu_dma_one(edu, EDU_BUF, d->dst + done, n, EDU_CMD_TO_BUS))
-			return DMA_TRANS_WRITE_FAILED;
+			result = DMA_TRANS_READ_FAILED;
+		else if (edu_dma_one(edu, EDU_BUF, d->dst + done, n,
+				     EDU_CMD_TO_BUS))
+			result = DMA_TRANS_WRITE_FAILED;
+		mutex_unlock(&edu->hw_lock);
+		if (result != DMA_TRANS_NOERROR)
+			return result;
 	}
 	return DMA_TRANS_NOERROR;
 }
 
 static void edu_work(struct work_struct *work)
 {
-	struct edu_dma *edu = container_of(work, struct edu_dma, work);
+	struct edu_chan *ec = container_of(work, struct edu_chan, work);
 	struct dmaengine_result res = { .residue = 0 };
 	struct edu_desc *d;
 
 	for (;;) {
-		spin_lock_irq(&edu->lock);
-		d = list_first_entry_or_null(&edu->issued, struct edu_desc,
+		spin_lock_irq(&ec->lock);
+		d = list_first_entry_or_null(&ec->issued, struct edu_desc,
 					     node);
 		if (d)
 			list_del(&d->node);
-		spin_unlock_irq(&edu->lock);
+		spin_unlock_irq(&ec->lock);
 		if (!d)
 			return;
 
-		res.result = edu_run(edu, d);
+		res.result = edu_run(ec, d);
 		if (res.result != DMA_TRANS_NOERROR)
-			dev_info(&edu->pdev->dev, "memcpy %pad -> %pad (%zu bytes) failed: %d\n",
-				 &d->src, &d->dst, d->len, res.result);
-		spin_lock_irq(&edu->lock);
-		edu->chan.completed_cookie = d->tx.cookie;
-		spin_unlock_irq(&edu->lock);
+			dev_info(&ec->edu->pdev->dev, "%s: memcpy %pad -> %pad (%zu bytes) failed: %d\n",
+				 dma_chan_name(&ec->chan), &d->src, &d->dst,
+				 d->len, res.result);
+		spin_lock_irq(&ec->lock);
+		ec->chan.completed_cookie = d->tx.cookie;
+		spin_unlock_irq(&ec->lock);
 		if (d->tx.callback_result)
 			d->tx.callback_result(d->tx.callback_param, &res);
 		else if (d->tx.callback)
@@ -264,16 +297,15 @@ static void edu_device_release(struct dma_device *dd)
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct edu_dma *edu;
+	unsigned int i;
 	int ret;
 
 	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
 	if (!edu)
 		return -ENOMEM;
 	edu->pdev = pdev;
-	spin_lock_init(&edu->lock);
-	INIT_LIST_HEAD(&edu->submitted);
-	INIT_LIST_HEAD(&edu->issued);
-	INIT_WORK(&edu->work, edu_work);
+	mutex_init(&edu->hw_lock);
+	edu->nr_chans = clamp(channels, 1U, (unsigned int)EDU_MAX_CHANNELS);
 
 	ret = pci_enable_device_mem(pdev);
 	if (ret)
@@ -302,16 +334,25 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->dd.device_synchronize = edu_synchronize;
 	edu->dd.device_release = edu_device_release;
 	INIT_LIST_HEAD(&edu->dd.channels);
-	edu->chan.device = &edu->dd;
-	list_add_tail(&edu->chan.device_node, &edu->dd.channels);
+	for (i = 0; i < edu->nr_chans; i++) {
+		struct edu_chan *ec = &edu->chans[i];
+
+		ec->edu = edu;
+		spin_lock_init(&ec->lock);
+		INIT_LIST_HEAD(&ec->submitted);
+		INIT_LIST_HEAD(&ec->issued);
+		INIT_WORK(&ec->work, edu_work);
+		ec->chan.device = &edu->dd;
+		list_add_tail(&ec->chan.device_node, &edu->dd.channels);
+	}
 
 	ret = dma_async_device_register(&edu->dd);
 	if (ret)
 		goto err_clear_master;
 	/* from here on the dma_device owns edu: device_release frees it */
 	pci_set_drvdata(pdev, edu);
-	dev_info(&pdev->dev, "edu DMA_MEMCPY engine registered as %s\n",
-		 dma_chan_name(&edu->chan));
+	dev_info(&pdev->dev, "edu DMA_MEMCPY engine registered: %s, %u channels\n",
+		 dev_name(edu->dd.dev), edu->nr_chans);
 	return 0;
 
 err_clear_master:
@@ -331,9 +372,12 @@ static void edu_remove(struct pci_dev *pdev)
 {
 	struct edu_dma *edu = pci_get_drvdata(pdev);
 	void __iomem *regs = edu->regs;
+	unsigned int i;
 
-	edu_terminate_all(&edu->chan);
-	edu_synchronize(&edu->chan);
+	for (i = 0; i < edu->nr_chans; i++) {
+		edu_terminate_all(&edu->chans[i].chan);
+		edu_synchronize(&edu->chans[i].chan);
+	}
 	pci_clear_master(pdev);
 	dma_async_device_unregister(&edu->dd);	/* may free edu */
 	pci_iounmap(pdev, regs);
