@@ -49,8 +49,12 @@ PB_EXPORT struct pb_ctx *pb_open(void)
 		goto err_free;
 
 	ctx->info.argsz = sizeof(ctx->info);
-	if (pb_ioctl(ctx->fd, PEERBRIDGE_GET_INFO, &ctx->info))
+	if (pb_ioctl(ctx->fd, PEERBRIDGE_GET_INFO, &ctx->info)) {
+		/* a module of another ABI does not know this ioctl number */
+		if (errno == ENOTTY)
+			errno = EPROTO;
 		goto err_close;
+	}
 	if (ctx->info.abi_major != PEERBRIDGE_ABI_MAJOR) {
 		errno = EPROTO;
 		goto err_close;
@@ -240,8 +244,9 @@ PB_EXPORT const char *pb_strerror(int err)
 	case EPROTO:
 		return "libpeerbridge and peerbridge.ko speak different ABI major versions";
 	case EACCES:
-	case EPERM:
 		return "permission denied (region nodes are root-only by default)";
+	case EPERM:
+		return "operation not permitted (region nodes are root-only by default; kernel lockdown forbids raw BAR access)";
 	case EINVAL:
 		return "invalid argument (range outside the region, MAP_PRIVATE, unknown flag, or nonzero reserved field)";
 	case ENOTTY:

@@ -22,7 +22,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define PEERBRIDGE_TYPE		0xB7
+/*
+ * 0xC7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst.
+ * ABI 1 used 0xB7, which nsfs (NSIO) and remoteproc also use: an ioctl
+ * sent to the wrong file could then mean something there.
+ */
+#define PEERBRIDGE_TYPE		0xC7
 #define PEERBRIDGE_BASE		0x40
 
 /*
@@ -30,8 +35,8 @@
  * (which this project promises never to make within a major); the minor
  * number counts compatible additions.
  */
-#define PEERBRIDGE_ABI_MAJOR	1
-#define PEERBRIDGE_ABI_MINOR	1
+#define PEERBRIDGE_ABI_MAJOR	2
+#define PEERBRIDGE_ABI_MINOR	0
 
 /**
  * PEERBRIDGE_GET_INFO - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 0),

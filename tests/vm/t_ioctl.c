@@ -49,6 +49,22 @@ START_TEST(get_info_reports_abi_caps_and_regions)
 }
 END_TEST
 
+/*
+ * ABI 1's ioctl type (0xB7) is nsfs's and remoteproc's too: none of those
+ * numbers means anything here any more.
+ */
+START_TEST(ioctl_numbers_of_abi_1_are_enotty)
+{
+	struct peerbridge_info info = { .argsz = sizeof(info) };
+	unsigned int nr;
+
+	for (nr = 0x40; nr <= 0x43; nr++)
+		ck_assert_int_eq(ctl_ioctl(_IO(0xB7, nr), &info), ENOTTY);
+	ck_assert_int_eq(ctl_ioctl(_IO(0xB7, 0x1), &info), ENOTTY); /* NS_GET_USERNS */
+	ck_assert_uint_eq(PEERBRIDGE_ABI_MAJOR, 2);
+}
+END_TEST
+
 START_TEST(get_info_argsz_below_v1_is_einval)
 {
 	struct peerbridge_info info = { 0 };
@@ -153,6 +169,7 @@ Suite *suite_ioctl(void)
 	tcase_add_checked_fixture(tc, open_ctl, close_ctl);
 	tcase_add_test(tc, get_info_reports_abi_caps_and_regions);
 	tcase_add_test(tc, get_info_argsz_below_v1_is_einval);
+	tcase_add_test(tc, ioctl_numbers_of_abi_1_are_enotty);
 	tcase_add_test(tc, get_info_unknown_flag_is_einval);
 	tcase_add_test(tc, get_info_nonzero_reserved_is_einval);
 	tcase_add_test(tc, get_info_larger_argsz_with_zero_tail_is_accepted);
