@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/security.h>
 
 #include "pb_compat.h"
 #include "pb_priv.h"
@@ -163,6 +164,10 @@ static int pb_region_mmap(struct file *file, struct vm_area_struct *vma)
 	/* VM_SHARED is cleared for a file opened read-only: MAYSHARE is not */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/* a raw BAR mapping, as sysfs resourceN is: not under lockdown */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 	/*
 	 * In pages, so neither side can overflow.  (An offset + len that
 	 * wraps 64 bits never gets here: the core refuses it with EOVERFLOW.)

@@ -4,7 +4,11 @@
  * table, bound to a device only through driver_override.  It exports every
  * prefetchable memory BAR as a region, and for an NVMe controller the
  * controller memory buffer instead of the BAR that holds it.  Register
- * (non-prefetchable) BARs are never exported.
+ * (non-prefetchable) BARs are never exported, nor the pages of a BAR that
+ * hold the MSI-X table or pending-bit array: whoever maps those could
+ * rewrite the device's interrupt messages (vfio-pci excludes them too).
+ * Under kernel lockdown it binds to nothing, as sysfs resourceN refuses
+ * to map.
  *
  * It is written against <linux/peerbridge.h> only, like any third-party
  * driver would be: regions with PEERBRIDGE_REGION_NODE, so peerbridge does
@@ -14,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/peerbridge.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 
 #include "pci_exporter.h"
@@ -129,18 +134,78 @@ static int pb_pci_add_region(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 	return 0;
 }
 
+/*
+ * Shrink [*offset, *offset + *size) of @bar to its largest part that does
+ * not share a page with the MSI-X structure whose offset/BIR register is
+ * at config offset @reg and which is @len bytes long.
+ */
+static void pb_msix_exclude(struct pci_dev *pdev, int bar, int reg, u32 len,
+			    resource_size_t *offset, resource_size_t *size)
+{
+	resource_size_t start, end, lo, hi;
+	u32 val;
+
+	pci_read_config_dword(pdev, pdev->msix_cap + reg, &val);
+	if ((val & PCI_MSIX_TABLE_BIR) != bar)
+		return;
+	start = round_down(val & PCI_MSIX_TABLE_OFFSET, PAGE_SIZE);
+	end = round_up((resource_size_t)(val & PCI_MSIX_TABLE_OFFSET) + len,
+		       PAGE_SIZE);
+	if (end <= *offset || start >= *offset + *size)
+		return;
+	lo = start > *offset ? start - *offset : 0;
+	hi = *offset + *size > end ? *offset + *size - end : 0;
+	if (lo >= hi) {
+		*size = lo;
+	} else {
+		*offset += *size - hi;
+		*size = hi;
+	}
+}
+
+/* what of [offset, offset + size) of @bar is safe to map, 0 if nothing */
+static resource_size_t pb_msix_safe(struct pci_dev *pdev, int bar,
+				    resource_size_t *offset,
+				    resource_size_t size)
+{
+	u16 flags;
+	u32 entries;
+
+	if (!pdev->msix_cap)
+		return size;
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags);
+	entries = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+	pb_msix_exclude(pdev, bar, PCI_MSIX_TABLE, entries * PCI_MSIX_ENTRY_SIZE,
+			offset, &size);
+	if (size)
+		pb_msix_exclude(pdev, bar, PCI_MSIX_PBA,
+				DIV_ROUND_UP(entries, 64) * 8, offset, &size);
+	return size;
+}
+
 /* the region claims its window in the iomem tree itself */
 static int pb_pci_export_bar(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 			     int bar, const struct pb_cmb *cmb)
 {
+	resource_size_t offset = 0, size = pci_resource_len(pdev, bar), safe;
 	char kind[8];
 
-	if (bar == cmb->bar)
-		return pb_pci_add_region(pdev, pbdev, bar, cmb->offset,
-					 cmb->size, "cmb");
-	snprintf(kind, sizeof(kind), "bar%d", bar);
-	return pb_pci_add_region(pdev, pbdev, bar, 0,
-				 pci_resource_len(pdev, bar), kind);
+	if (bar == cmb->bar) {
+		offset = cmb->offset;
+		size = cmb->size;
+		strscpy(kind, "cmb", sizeof(kind));
+	} else {
+		snprintf(kind, sizeof(kind), "bar%d", bar);
+	}
+	safe = pb_msix_safe(pdev, bar, &offset, size);
+	if (safe != size) {
+		pci_info(pdev, "BAR%d holds the MSI-X table or PBA: %s %s\n",
+			 bar, safe ? "exporting only the part without it as" :
+			 "not exporting", kind);
+		if (!safe)
+			return 0;
+	}
+	return pb_pci_add_region(pdev, pbdev, bar, offset, safe, kind);
 }
 
 /*
@@ -170,6 +235,11 @@ static int pb_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct pb_cmb cmb = { .bar = -1 };
 	struct pb_pci_dev *pbdev;
 	int bar, ret;
+
+	/* raw BAR access, as sysfs resourceN: not under kernel lockdown */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 
 	pbdev = kzalloc(sizeof(*pbdev), GFP_KERNEL);
 	if (!pbdev)

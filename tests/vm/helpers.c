@@ -148,6 +148,17 @@ bool region_exists(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+int open_region(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s", path);
+	return fd;
+}
+
 uint64_t region_attr(const char *name, const char *attr)
 {
 	uint64_t v = 0;

@@ -19,9 +19,15 @@ int main(void)
 	srunner_add_suite(sr, suite_copy());
 	srunner_add_suite(sr, suite_driver());
 	srunner_add_suite(sr, suite_lifetime());
-	/* the sanitizer lane's debug kernel has fault injection */
+	/*
+	 * The sanitizer lane's debug kernel has fault injection; the stock
+	 * kernels have the lockdown LSM, which cannot be lowered once raised:
+	 * last.
+	 */
 	if (debug_kernel())
 		srunner_add_suite(sr, suite_faults());
+	else
+		srunner_add_suite(sr, suite_lockdown());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

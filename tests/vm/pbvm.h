@@ -40,6 +40,7 @@ void unbind_dev(const char *bdf);
 /* "<bdf>-<kind>" into out */
 void region_name(const char *bdf, const char *kind, char *out, size_t outsz);
 bool region_exists(const char *name);
+int open_region(const char *name);	/* its node, read-write */
 uint64_t region_attr(const char *name, const char *attr);
 
 
@@ -123,5 +124,6 @@ Suite *suite_copy(void);
 Suite *suite_faults(void);
 Suite *suite_driver(void);
 Suite *suite_lifetime(void);
+Suite *suite_lockdown(void);
 
 #endif /* PBVM_H */

@@ -82,13 +82,9 @@ END_TEST
 
 START_TEST(revoke_then_mmap_of_open_node_is_enodev)
 {
-	char path[PATH_MAX];
+	int fd = open_region(g_vram);
 	void *p;
-	int fd;
 
-	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", g_vram);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
 	unbind_dev(g_ivshmem);
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 	ck_assert(p == MAP_FAILED);

@@ -17,17 +17,6 @@
 
 #define PAGE 4096UL
 
-static int open_region(const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_msg(fd >= 0, "open %s", path);
-	return fd;
-}
-
 /* errno of an mmap of @len bytes at @off of the VRAM region, 0 if it mapped */
 static int try_mmap(size_t len, off_t off, int flags)
 {

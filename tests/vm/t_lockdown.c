@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel lockdown (stock kernels only: they carry the lockdown LSM).  Raw
+ * BAR access is what lockdown's "integrity" level takes away from sysfs
+ * resourceN; peerbridge's region nodes and generic exporter are the same
+ * access and must go with it.  Lockdown cannot be lowered again, so this
+ * suite runs last.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "pbvm.h"
+
+#define LOCKDOWN "/sys/kernel/security/lockdown"
+
+static void lockdown_setup(void)
+{
+	char text[128];
+
+	setup_ctx();
+	if (access(LOCKDOWN, F_OK))
+		mount("none", "/sys/kernel/security", "securityfs", 0, NULL);
+	ck_assert_msg(!pb_read_text(LOCKDOWN, text, sizeof(text)),
+		      "no lockdown LSM: %s", strerror(errno));
+	/* the level can only be raised: once is enough */
+	if (!strstr(text, "[integrity]"))
+		ck_assert_int_eq(write_file(LOCKDOWN, "integrity"), 0);
+	ck_assert(!pb_read_text(LOCKDOWN, text, sizeof(text)));
+	ck_assert_msg(strstr(text, "[integrity]"), "lockdown: %s", text);
+}
+
+START_TEST(mmap_of_a_region_node_under_lockdown_is_eperm)
+{
+	int fd = open_region(g_vram);
+	void *p;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(p == MAP_FAILED);
+	ck_assert_int_eq(errno, EPERM);
+	close(fd);
+}
+END_TEST
+
+START_TEST(bind_of_the_generic_exporter_under_lockdown_is_refused)
+{
+	char region[PB_REGION_NAME_MAX], drv[64];
+
+	region_name(g_nvme, "cmb", region, sizeof(region));
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/peerbridge/unbind",
+				    g_nvme), 0);
+	ck_assert_int_eq(write_file("/sys/bus/pci/drivers/peerbridge/bind",
+				    g_nvme), EPERM);
+	driver_of(g_nvme, drv, sizeof(drv));
+	ck_assert_str_ne(drv, "peerbridge");
+	ck_assert(!region_exists(region));
+}
+END_TEST
+
+Suite *suite_lockdown(void)
+{
+	Suite *s = suite_create("lockdown");
+	TCase *tc = tcase_create("integrity");
+
+	tcase_add_checked_fixture(tc, lockdown_setup, teardown_ctx);
+	tcase_add_test(tc, mmap_of_a_region_node_under_lockdown_is_eperm);
+	tcase_add_test(tc, bind_of_the_generic_exporter_under_lockdown_is_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
