@@ -360,9 +360,12 @@ static int pb_window_host(struct pb_side *side, u64 addr, u64 *len)
 		return pinned < 0 ? pinned : -EFAULT;
 	}
 	side->nr_pages = nr;
-	ret = sg_alloc_table_from_pages(&side->host_sgt, side->pages, nr,
-					offset_in_page(addr), *len,
-					GFP_KERNEL_ACCOUNT);
+	/* merged no further than the engine takes in one segment */
+	ret = sg_alloc_table_from_pages_segment(&side->host_sgt, side->pages,
+						nr, offset_in_page(addr), *len,
+						max_t(unsigned int, PAGE_SIZE,
+						      dma_get_max_seg_size(side->dev)),
+						GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
 	ret = dma_map_sgtable(side->dev, &side->host_sgt, side->dir, 0);
