@@ -19,6 +19,7 @@
 #include <linux/pci.h>
 #include <linux/peerbridge.h>
 #include <linux/security.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "pci_exporter.h"
@@ -29,6 +30,7 @@
 
 /* NVMe controller registers (NVMe base specification, section 3.1) */
 #define NVME_REG_CAP		0x00
+#define  NVME_CAP_DSTRD(v)	(((v) >> 32) & 0xf)
 #define  NVME_CAP_CMBS		BIT_ULL(57)
 #define NVME_REG_CMBLOC		0x38
 #define  NVME_CMBLOC_BIR(v)	((v) & 0x7)
@@ -40,6 +42,8 @@
 #define  NVME_CMBMSC_CRE	BIT_ULL(0)
 #define  NVME_CMBMSC_CMSE	BIT_ULL(1)
 #define NVME_REG_LEN		0x60
+#define NVME_REG_DBS		0x1000	/* doorbells: 2 per queue, 64 Ki queues */
+#define NVME_DBS_END(cap)	(NVME_REG_DBS + 2ULL * SZ_64K * (4ULL << NVME_CAP_DSTRD(cap)))
 
 struct pb_pci_dev {
 	struct peerbridge_region *regions[PB_MAX_DEV_REGIONS];
@@ -95,6 +99,13 @@ static int pb_nvme_find_cmb(struct pci_dev *pdev, struct pb_cmb *cmb)
 	    cmb->offset >= pci_resource_len(pdev, cmb->bar)) {
 		pci_warn(pdev, "CMB at BAR%d+%#llx lies outside the BAR; not exported\n",
 			 cmb->bar, (unsigned long long)cmb->offset);
+		cmb->bar = -1;
+		goto out_unmap;
+	}
+	/* registers and doorbells are never peer memory */
+	if (cmb->bar == 0 && cmb->offset < NVME_DBS_END(cap)) {
+		pci_warn(pdev, "CMB at BAR0+%#llx overlaps the controller's registers; not exported\n",
+			 (unsigned long long)cmb->offset);
 		cmb->bar = -1;
 		goto out_unmap;
 	}
