@@ -3,19 +3,31 @@
  * pbfuzz: a bounded, seeded ioctl fuzzer for /dev/peerbridge and the region
  * nodes.  Usage: pbfuzz [-s seed] [-n calls]
  *
- * It throws random and mutated ioctls — argsz at the boundaries, garbage in
- * flags and reserved fields, wild addresses and fds, argument structures
- * that run into unmapped memory — while a second thread maps and unmaps
- * regions, opens and closes nodes and dma-bufs, and unbinds and rebinds the
- * "VRAM" device under it.  Then it checks that a normal export and copy
- * still work, byte for byte.  The seed is printed first, so any run can be
- * repeated.  Exit status 0 means the kernel stayed healthy (the rig checks
- * dmesg too).
+ * Three threads issue ioctls: two in three valid by construction (a live
+ * mapping, an in-range offset and length, a live dma-buf, exact argsz),
+ * the rest random and mutated (argsz at the boundaries, garbage in flags
+ * and reserved fields, wild addresses and fds, argument structures that
+ * run into unmapped memory).  Meanwhile a racer thread maps and unmaps the
+ * VRAM and CMB regions and the sample driver's buffer objects, touches
+ * their pages (catching the SIGBUS of revoked memory), creates, moves and
+ * frees buffer objects, opens and closes nodes and dma-bufs, and revokes:
+ * it unbinds and rebinds the VRAM device and revokes the CMB region.
+ *
+ * It prints, per ioctl, how many calls it made and what share the kernel
+ * accepted, and fails if that share is under 20% for EXPORT, QUERY or
+ * COPY: a fuzzer whose calls all bounce off argument checks tests only
+ * argument checks.  Then a normal export and copy must still work, byte
+ * for byte.  The seed is printed first; each thread's sequence of calls
+ * follows from it (their interleaving does not).  Exit status 0 means the
+ * kernel stayed healthy and the fuzzer reached deep (the rig checks dmesg
+ * too).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,12 +41,17 @@
 #include <peerbridge.h>
 #include <uapi/peerbridge.h>
 
+#include "../../samples/pb_vga.h"
 #include "pb_pattern.h"
 #include "pb_util.h"
 
 #define PAGE		4096UL
 #define POOL		32
 #define NR_CMDS		5	/* four ioctls and "anything else" */
+#define THREADS		3	/* issuing ioctls, besides the racer */
+#define MIN_SHARE	20	/* % of EXPORT, QUERY, COPY the kernel accepts */
+#define HOST_LEN	(16 * PAGE)
+#define REVOKE_EVERY	1000	/* ioctls between two revocations */
 
 static const unsigned long cmds[4] = {
 	PEERBRIDGE_GET_INFO, PEERBRIDGE_EXPORT, PEERBRIDGE_QUERY,
@@ -44,21 +61,30 @@ static const char *const cmd_names[NR_CMDS] = {
 	"GET_INFO", "EXPORT", "QUERY", "COPY", "other",
 };
 
-static char vram_bdf[PB_BDF_LEN], vram[PB_REGION_NAME_MAX],
-	    cmb[PB_REGION_NAME_MAX];
-static int ctl;
+static char vram_bdf[PB_BDF_LEN], nvme_bdf[PB_BDF_LEN],
+	    vram[PB_REGION_NAME_MAX], cmb[PB_REGION_NAME_MAX];
+static int ctl, sample = -1;		/* /dev/peerbridge, /dev/pb_vga */
 static _Atomic int fds[POOL];		/* dma-bufs and region nodes */
-static _Atomic(void *) maps[POOL];	/* region mappings */
-static _Atomic size_t map_len[POOL];
+#define MAP_LEN		(16 * PAGE)	/* every mapping in the pool */
+static _Atomic(void *) maps[POOL];	/* region and buffer-object mappings */
 /*
  * Stable host memory, 64 KiB, a mapping of its own with a PROT_NONE page
  * after it: a fuzzed COPY that runs past it fails to pin (EFAULT) instead
  * of DMAing over whatever the heap keeps there.
  */
 static unsigned char *host;
-static unsigned char *argbuf;		/* 2 pages, the second PROT_NONE */
 static atomic_bool stop;
-static unsigned long ok[NR_CMDS], fail[NR_CMDS], calls_done;
+static _Atomic unsigned long ok[NR_CMDS], fail[NR_CMDS], calls_done;
+/* what the racer did: mappings, buffer objects, touches, SIGBUS, revocations */
+static unsigned long r_maps, r_bos, r_touches, r_sigbus, r_revokes;
+
+/* one ioctl thread: its random state and its argument buffer */
+struct fuzzer {
+	uint64_t seed;
+	unsigned long calls;
+	unsigned char *argbuf;		/* 2 pages, the second PROT_NONE */
+	pthread_t thread;
+};
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -93,7 +119,7 @@ static int pool_fd(uint64_t *s)
 static uint64_t fuzz_addr(uint64_t *s)
 {
 	void *m = atomic_load(&maps[pick(s, POOL)]);
-	size_t l = atomic_load(&map_len[pick(s, POOL)]);
+	size_t l = MAP_LEN;
 
 	switch (pick(s, 10)) {
 	case 0:
@@ -107,7 +133,7 @@ static uint64_t fuzz_addr(uint64_t *s)
 	case 4:
 		return (uintptr_t)host + pick(s, 16) * PAGE;
 	case 5:
-		return (uintptr_t)argbuf + PAGE;	/* PROT_NONE */
+		return (uintptr_t)host + HOST_LEN;	/* PROT_NONE */
 	default:
 		return m ? (uintptr_t)m + pick(s, l / PAGE + 2) * PAGE +
 			   (pick(s, 8) ? 0 : pick(s, PAGE)) : rng_next(s);
@@ -165,19 +191,132 @@ static void fuzz_side(uint64_t *s, struct peerbridge_copy_side *side)
 		     pick(s, 3) * PAGE + pick(s, 64) : fuzz_addr(s);
 }
 
-/*
- * Build one argument; returns the pointer to pass.  It is built in a
- * scratch buffer and copied into argbuf, usually at its start, sometimes so
- * that its tail would run into the PROT_NONE guard page (that tail is then
- * simply not there).
- */
-static void *fuzz_arg(uint64_t *s, int which)
+/* a live mapping from the pool and a page range inside it, or false */
+static bool live_range(uint64_t *s, uint64_t *addr, uint64_t *len)
 {
-	static uint64_t tmp[PAGE / 8];
+	unsigned int i, slot = pick(s, POOL);
+	uint64_t first, pages;
+	void *m = NULL;
+
+	for (i = 0; i < POOL && !m; i++)
+		m = atomic_load(&maps[(slot + i) % POOL]);
+	if (!m)
+		return false;
+	first = pick(s, MAP_LEN / PAGE);
+	pages = 1 + pick(s, MAP_LEN / PAGE - first);
+	*addr = (uintptr_t)m + first * PAGE;
+	*len = pages * PAGE;
+	return true;
+}
+
+/* a dma-buf from the pool (exports are kept there), or -1 */
+static int live_dmabuf(uint64_t *s)
+{
+	unsigned int i, slot = pick(s, POOL);
+	char link[64], path[32];
+
+	for (i = 0; i < POOL; i++) {
+		int fd = atomic_load(&fds[(slot + i) % POOL]);
+		ssize_t n;
+
+		if (fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0 && !strncmp(link, "/dmabuf:", 8))
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * An argument valid by construction, as a real caller would build it; the
+ * racer may still pull its memory away.  Returns its size, 0 when there is
+ * nothing live to build it from.
+ */
+static size_t valid_arg(uint64_t *s, int which, void *buf)
+{
+	uint64_t addr, len;
+
+	if (which == 0) {
+		struct peerbridge_info *a = buf;
+
+		a->argsz = sizeof(*a);
+		return sizeof(*a);
+	}
+	if (which == 3) {
+		struct peerbridge_copy *a = buf;
+		uint64_t n = 8 + pick(s, 512 / 8) * 8, off = pick(s, 8) * 64;
+		int fd;
+
+		a->argsz = sizeof(*a);
+		a->len = n;
+		/* into the stable host memory: never over the fuzzer's own */
+		a->dst = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_VA, -1,
+			(uintptr_t)host + pick(s, HOST_LEN / PAGE - 1) * PAGE };
+		switch (pick(s, 3)) {
+		case 0:
+			if (live_range(s, &addr, &len)) {
+				a->src = (struct peerbridge_copy_side){
+					PEERBRIDGE_SIDE_VA, -1, addr };
+				return sizeof(*a);
+			}
+			break;
+		case 1:
+			fd = live_dmabuf(s);
+			if (fd >= 0) {
+				a->src = (struct peerbridge_copy_side){
+					PEERBRIDGE_SIDE_DMABUF, fd, off };
+				return sizeof(*a);
+			}
+			break;
+		}
+		a->src = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_VA, -1,
+			(uintptr_t)host + (HOST_LEN - PAGE) };
+		return sizeof(*a);
+	}
+	if (!live_range(s, &addr, &len))
+		return 0;
+	if (which == 1) {
+		struct peerbridge_export *a = buf;
+
+		a->argsz = sizeof(*a);
+		a->flags = PEERBRIDGE_EXPORT_CLOEXEC |
+			   (pick(s, 4) ? 0 : PEERBRIDGE_EXPORT_RDONLY);
+		a->addr = addr;
+		a->len = len;
+		return sizeof(*a);
+	} else {
+		struct peerbridge_query *a = buf;
+
+		a->argsz = sizeof(*a);
+		a->addr = addr;
+		a->len = len;
+		return sizeof(*a);
+	}
+}
+
+/*
+ * Build one argument; returns the pointer to pass.  Two in three are valid
+ * by construction; the rest are built in a scratch buffer and copied into the
+ * thread's argbuf, usually at its start, sometimes so that the tail would
+ * run into the PROT_NONE guard page (that tail is then simply not there).
+ */
+static void *fuzz_arg(uint64_t *s, int which, unsigned char *argbuf)
+{
+	uint64_t tmp[PAGE / 8];
 	unsigned char *p;
 	size_t size = PAGE, room;
 
 	memset(tmp, 0, sizeof(tmp));
+	if (which < 4 && pick(s, 3)) {
+		size = valid_arg(s, which, tmp);
+		if (size) {
+			memcpy(argbuf, tmp, size);
+			return argbuf;
+		}
+		size = PAGE;
+	}
 	switch (which) {
 	case 0: {
 		struct peerbridge_info *a = (void *)tmp;
@@ -250,76 +389,259 @@ static void keep_fd(uint64_t *s, int fd)
 		close(old);
 }
 
-/* The racing thread: mappings, nodes, dma-bufs, and revocation. */
+/* the racer touches pages that revocation may have taken away */
+static sigjmp_buf touch_env;
+static volatile sig_atomic_t touching;	/* the racer is inside race_touch() */
+
+static void touch_fault(int sig)
+{
+	if (!touching) {		/* anyone else's fault is a real one */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	siglongjmp(touch_env, 1);
+}
+
+static void keep_map(uint64_t *s, void *m)
+{
+	void *old = atomic_exchange(&maps[pick(s, POOL)], m);
+
+	if (old)
+		munmap(old, MAP_LEN);
+}
+
+/* map a region node, 16 pages at a random page offset */
+static void race_map_region(uint64_t *s)
+{
+	char path[PATH_MAX];
+	void *m;
+	int fd;
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s",
+		 pick(s, 2) ? vram : cmb);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	m = mmap(NULL, MAP_LEN, pick(s, 4) ? PROT_READ | PROT_WRITE : PROT_READ,
+		 MAP_SHARED, fd, pick(s, 64) * PAGE);
+	if (m != MAP_FAILED) {
+		keep_map(s, m);
+		r_maps++;
+	}
+	keep_fd(s, fd);
+}
+
+/* the sample driver: buffer objects at fake offsets that move and go */
+static void race_sample(uint64_t *s)
+{
+	static uint32_t handles[8];
+	struct pb_vga_bo bo = { .handle = handles[pick(s, 8)] };
+	void *m;
+
+	if (sample < 0)
+		return;
+	switch (pick(s, 4)) {
+	case 0:
+	case 1:
+		bo.size = MAP_LEN;
+		if (ioctl(sample, PB_VGA_BO_CREATE, &bo))
+			return;
+		handles[pick(s, 8)] = bo.handle;
+		r_bos++;
+		m = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 sample, bo.fake_offset);
+		if (m != MAP_FAILED)
+			keep_map(s, m);
+		break;
+	case 2:
+		ioctl(sample, PB_VGA_BO_MOVE, &bo);
+		break;
+	default:
+		ioctl(sample, PB_VGA_BO_FREE, &bo);
+		break;
+	}
+}
+
+/* read and write a page of a pooled mapping; SIGBUS once it is revoked */
+static void race_touch(uint64_t *s)
+{
+	volatile unsigned char *m = atomic_load(&maps[pick(s, POOL)]);
+	unsigned long off = pick(s, MAP_LEN / PAGE) * PAGE;
+
+	if (!m)
+		return;
+	r_touches++;
+	if (!sigsetjmp(touch_env, 1)) {
+		touching = 1;
+		m[off] = m[off] + 1;
+	} else {
+		r_sigbus++;
+	}
+	touching = 0;
+}
+
+/* The racing thread: mappings, faults, nodes, dma-bufs, revocation. */
 static void *racer(void *arg)
 {
 	uint64_t s = *(uint64_t *)arg ^ 0x5eed;
+	struct sigaction sa = { .sa_handler = touch_fault };
 	unsigned long n = 0;
-	char path[PATH_MAX];
+	unsigned int slot;
+	void *m;
+	int fd;
 
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
 	while (!atomic_load(&stop)) {
-		unsigned int slot = pick(&s, POOL);
-		void *m;
-		int fd;
-
-		switch (pick(&s, 8)) {
+		slot = pick(&s, POOL);
+		switch (pick(&s, 12)) {
 		case 0:
 		case 1:
 		case 2:
-			snprintf(path, sizeof(path), PB_REGION_DIR "/%s",
-				 pick(&s, 2) ? vram : cmb);
-			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd < 0)
-				break;
-			m = mmap(NULL, 16 * PAGE, pick(&s, 4) ? PROT_READ | PROT_WRITE :
-				 PROT_READ, MAP_SHARED, fd, pick(&s, 64) * PAGE);
-			if (m != MAP_FAILED) {
-				void *old = atomic_exchange(&maps[slot], m);
-				size_t ol = atomic_exchange(&map_len[slot],
-							    16 * PAGE);
-
-				if (old)
-					munmap(old, ol);
-			}
-			keep_fd(&s, fd);
+			race_map_region(&s);
 			break;
 		case 3:
-			m = atomic_exchange(&maps[slot], NULL);
-			if (m)
-				munmap(m, atomic_load(&map_len[slot]));
-			break;
 		case 4:
-			keep_fd(&s, -1);
+			race_sample(&s);
 			break;
 		case 5:
+		case 6:
+			race_touch(&s);
+			break;
+		case 7:
+			m = atomic_exchange(&maps[slot], NULL);
+			if (m)
+				munmap(m, MAP_LEN);
+			break;
+		case 8:
+			keep_fd(&s, -1);
+			break;
+		case 9:
 			fd = atomic_load(&fds[slot]);
 			if (fd > 2)
 				keep_fd(&s, dup(fd));
 			break;
 		default:
-			if (++n % 64)
+			/* a revocation every REVOKE_EVERY ioctls */
+			if (atomic_load(&calls_done) / REVOKE_EVERY == n)
 				break;
-			/* revoke everything of the VRAM region, then bring it back */
-			pb_write_text("/sys/bus/pci/drivers/peerbridge/unbind",
-				    vram_bdf);
-			pb_write_text("/sys/bus/pci/drivers/peerbridge/bind",
-				    vram_bdf);
+			n = atomic_load(&calls_done) / REVOKE_EVERY;
+			r_revokes++;
+			if (pick(&s, 2)) {
+				/* revoke all of VRAM, then bring it back */
+				pb_write_text("/sys/bus/pci/drivers/peerbridge/unbind",
+					      vram_bdf);
+				pb_write_text("/sys/bus/pci/drivers/peerbridge/bind",
+					      vram_bdf);
+			} else {
+				char path[PATH_MAX];
+
+				/* revoke the CMB region in place, then rebind */
+				snprintf(path, sizeof(path),
+					 "/sys/class/pbmem/%s/revoke", cmb);
+				pb_write_text(path, "1");
+				pb_write_text("/sys/bus/pci/drivers/peerbridge/unbind",
+					      nvme_bdf);
+				pb_write_text("/sys/bus/pci/drivers/peerbridge/bind",
+					      nvme_bdf);
+			}
 			break;
 		}
 	}
 	return NULL;
 }
 
-static int find_vram(void)
+/* one of THREADS issuing ioctls; faults in them are not caught */
+static void *fuzz_thread(void *arg)
 {
-	FILE *f = popen("for d in /sys/bus/pci/devices/*; do "
-			"[ \"$(cat $d/vendor):$(cat $d/device)\" = 0x1af4:0x1110 ] && "
-			"basename $d && break; done", "r");
-	int ok = f && fscanf(f, "%12s", vram_bdf) == 1;
+	struct fuzzer *f = arg;
+	uint64_t *s = &f->seed;
+	unsigned long i;
 
+	for (i = 0; i < f->calls; i++) {
+		int which = pick(s, 200);
+		unsigned long cmd;
+		void *a;
+		int fd;
+
+		/*
+		 * GET_INFO 10%, EXPORT 40%, QUERY 39%, COPY 1% (edu takes
+		 * 200 ms a copy), other 10%
+		 */
+		which = which < 20 ? 0 : which < 100 ? 1 : which < 178 ? 2 :
+			which < 180 ? 3 : 4;
+		cmd = which < 4 ? cmds[which] :
+		      pick(s, 2) ? _IO(PEERBRIDGE_TYPE, pick(s, 256)) :
+				   (unsigned long)rng_next(s);
+		a = fuzz_arg(s, which, f->argbuf);
+		fd = pick(s, 16) ? ctl : pool_fd(s);
+		if (ioctl(fd, cmd, a) == 0) {
+			ok[which]++;
+			/* a new dma-buf: keep it for later calls */
+			if (which == 1 && fd == ctl && a == f->argbuf)
+				keep_fd(s, ((struct peerbridge_export *)a)->fd);
+		} else {
+			fail[which]++;
+		}
+		calls_done++;
+	}
+	return NULL;
+}
+
+/* the first PCI device with this "0xVVVV:0xDDDD" */
+static int find_dev(const char *id, char *bdf)
+{
+	char cmd[256];
+	FILE *f;
+	int found;
+
+	snprintf(cmd, sizeof(cmd), "for d in /sys/bus/pci/devices/*; do "
+		 "[ \"$(cat $d/vendor):$(cat $d/device)\" = %s ] && "
+		 "basename $d && break; done", id);
+	f = popen(cmd, "r");
+	found = f && fscanf(f, "%12s", bdf) == 1;
 	if (f)
 		pclose(f);
-	return ok ? 0 : -1;
+	return found ? 0 : -1;
+}
+
+/* bind @bdf to @driver, away from whatever driver has it */
+static void bind_to(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
+		 bdf);
+	pb_write_text(path, bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	pb_write_text(path, driver);
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
+	pb_write_text(path, bdf);
+}
+
+/* a region to fuzz, its device bound to the generic exporter if need be */
+static void need_region(const char *bdf, const char *region)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", region);
+	if (access(path, F_OK))
+		bind_to(bdf, "peerbridge");
+}
+
+/* the sample driver's node, bound to the VGA device if need be */
+static int open_sample(void)
+{
+	int fd = open("/dev/pb_vga", O_RDWR | O_CLOEXEC);
+	char bdf[PB_BDF_LEN];
+
+	if (fd >= 0 || find_dev("0x1234:0x1111", bdf))
+		return fd;
+	bind_to(bdf, "pb_vga");
+	return open("/dev/pb_vga", O_RDWR | O_CLOEXEC);
 }
 
 /* after the storm: a normal export and copy must still work */
@@ -359,7 +681,9 @@ out:
 int main(int argc, char **argv)
 {
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32), seed0;
+	static struct fuzzer f[THREADS];
 	unsigned long calls = 100000, i;
+	bool shallow = false;
 	pthread_t thr;
 	int opt, w;
 
@@ -374,62 +698,43 @@ int main(int argc, char **argv)
 	if (!seed)
 		seed = 1;
 	seed0 = seed;
-	printf("pbfuzz: seed %#llx, %lu calls (repeat with: pbfuzz -s %#llx -n %lu)\n",
-	       (unsigned long long)seed, calls, (unsigned long long)seed,
-	       calls);
+	printf("pbfuzz: seed %#llx, %lu calls in %d threads (repeat with: pbfuzz -s %#llx -n %lu)\n",
+	       (unsigned long long)seed, calls, THREADS,
+	       (unsigned long long)seed, calls);
 	fflush(stdout);
 
-	if (find_vram())
+	if (find_dev("0x1af4:0x1110", vram_bdf) ||
+	    find_dev("0x1b36:0x0010", nvme_bdf))
 		return 1;
 	snprintf(vram, sizeof(vram), "%s-bar2", vram_bdf);
-	{
-		FILE *f = popen("ls /dev/pbmem | grep -- -cmb | head -n1", "r");
-
-		if (!f || fscanf(f, "%63s", cmb) != 1)
-			return 1;
-		pclose(f);
-	}
+	snprintf(cmb, sizeof(cmb), "%s-cmb", nvme_bdf);
+	need_region(vram_bdf, vram);
+	need_region(nvme_bdf, cmb);
 	ctl = open(PB_CTL_NODE, O_RDWR | O_CLOEXEC);
-	host = mmap(NULL, 17 * PAGE, PROT_READ | PROT_WRITE,
+	sample = open_sample();
+	host = mmap(NULL, HOST_LEN + PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	argbuf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ctl < 0 || host == MAP_FAILED || argbuf == MAP_FAILED ||
-	    mprotect(host + 16 * PAGE, PAGE, PROT_NONE) ||
-	    mprotect(argbuf + PAGE, PAGE, PROT_NONE))
+	if (ctl < 0 || host == MAP_FAILED ||
+	    mprotect(host + HOST_LEN, PAGE, PROT_NONE))
 		return 1;
-	memset(host, 0xab, 16 * PAGE);
+	memset(host, 0xab, HOST_LEN);
 	for (i = 0; i < POOL; i++)
 		atomic_store(&fds[i], -1);
 
 	if (pthread_create(&thr, NULL, racer, &seed0))
 		return 1;
-	for (i = 0; i < calls; i++) {
-		uint64_t *s = &seed;
-		int which = pick(s, 20);
-		unsigned long cmd;
-		void *arg;
-		int fd, ret;
-
-		/* GET_INFO 15%, EXPORT 35%, QUERY 30%, COPY 10%, other 10% */
-		which = which < 3 ? 0 : which < 10 ? 1 : which < 16 ? 2 :
-			which < 18 ? 3 : 4;
-		cmd = which < 4 ? cmds[which] :
-		      pick(s, 2) ? _IO(PEERBRIDGE_TYPE, pick(s, 256)) :
-				   (unsigned long)rng_next(s);
-		arg = fuzz_arg(s, which);
-		fd = pick(s, 16) ? ctl : pool_fd(s);
-		ret = ioctl(fd, cmd, arg);
-		if (ret == 0) {
-			ok[which]++;
-			/* a new dma-buf: keep it for later calls */
-			if (which == 1 && fd == ctl && (unsigned char *)arg == argbuf)
-				keep_fd(s, ((struct peerbridge_export *)arg)->fd);
-		} else {
-			fail[which]++;
-		}
+	for (w = 0; w < THREADS; w++) {
+		f[w].seed = rng_next(&seed) | 1;
+		f[w].calls = calls / THREADS + (w < (int)(calls % THREADS));
+		f[w].argbuf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (f[w].argbuf == MAP_FAILED ||
+		    mprotect(f[w].argbuf + PAGE, PAGE, PROT_NONE) ||
+		    pthread_create(&f[w].thread, NULL, fuzz_thread, &f[w]))
+			return 1;
 	}
-	calls_done = i;
+	for (w = 0; w < THREADS; w++)
+		pthread_join(f[w].thread, NULL);
 	atomic_store(&stop, true);
 	pthread_join(thr, NULL);
 	for (i = 0; i < POOL; i++) {
@@ -439,16 +744,31 @@ int main(int argc, char **argv)
 		if (fd > 2 && fd != ctl)
 			close(fd);
 		if (m)
-			munmap(m, atomic_load(&map_len[i]));
+			munmap(m, MAP_LEN);
 	}
-	/* the racer may have left the device unbound */
+	if (sample >= 0)
+		close(sample);
+	/* the racer may have left the devices unbound */
 	pb_write_text("/sys/bus/pci/drivers/peerbridge/bind", vram_bdf);
+	pb_write_text("/sys/bus/pci/drivers/peerbridge/bind", nvme_bdf);
 
-	for (w = 0; w < NR_CMDS; w++)
-		printf("pbfuzz: %-8s %7lu accepted, %7lu refused\n",
-		       cmd_names[w], ok[w], fail[w]);
+	for (w = 0; w < NR_CMDS; w++) {
+		unsigned long n = ok[w] + fail[w];
+		unsigned int share = n ? ok[w] * 100 / n : 0;
+
+		printf("pbfuzz: %-8s %7lu calls, %3u%% accepted\n",
+		       cmd_names[w], n, share);
+		if (w >= 1 && w <= 3 && share < MIN_SHARE) {
+			printf("pbfuzz: %s: under %d%% accepted: the calls do not reach past the argument checks\n",
+			       cmd_names[w], MIN_SHARE);
+			shallow = true;
+		}
+	}
+	printf("pbfuzz: racer: %lu region mappings, %lu buffer objects, %lu touches (%lu SIGBUS), %lu revocations\n",
+	       r_maps, r_bos, r_touches, r_sigbus, r_revokes);
 	w = health_check();
-	printf("PB-FUZZ seed=%#llx calls=%lu health=%s\n",
-	       (unsigned long long)seed0, calls_done, w ? "FAILED" : "ok");
-	return w ? 1 : 0;
+	printf("PB-FUZZ seed=%#llx calls=%lu threads=%d depth=%s health=%s\n",
+	       (unsigned long long)seed0, (unsigned long)calls_done, THREADS,
+	       shallow ? "SHALLOW" : "ok", w ? "FAILED" : "ok");
+	return w || shallow ? 1 : 0;
 }
