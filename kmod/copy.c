@@ -8,18 +8,19 @@
  *    importer API, which goes through the VMA's peer callbacks with no
  *    dma-buf in between;
  *  - any other user address: pinned with FOLL_LONGTERM and DMA-mapped.
- * Both sides are checked whole (bounds, access, one kind of memory) before
- * a channel is taken.  The bytes then move in windows of at most
- * copy_window_kib: pin the window's ordinary memory, then map its peer
- * memory, copy, give both back.  What a copy holds at any time is bounded
- * whatever its length, the allocations are charged to the caller's memory
- * cgroup, and a page fault user space serves slowly (FUSE, userfaultfd)
- * stalls the copy only while it holds no peer memory.  @copied counts only
- * descriptors the engine completed.
+ * Both sides are checked whole (bounds, access, one kind of memory, a
+ * dma-buf's fences) before a channel is taken.  The bytes then move in
+ * windows of at most copy_window_kib: pin the window's ordinary memory,
+ * then map its peer memory and dma-bufs, copy, give both back.  What a
+ * copy holds at any time is bounded whatever its length, the allocations
+ * are charged to the caller's memory cgroup, and a page fault user space
+ * serves slowly (FUSE, userfaultfd) stalls the copy only while it holds no
+ * peer memory.  @copied counts only descriptors the engine completed.
  *
- * Each copy takes a channel of its own, at most max_copies at once, so
- * copies on different channels run concurrently and peerbridge never
- * takes every channel of the system from its other users.
+ * Each copy takes a channel of its own for its whole length, at most
+ * max_copies at once, so copies on different channels run concurrently
+ * and peerbridge never takes every channel of the system from its other
+ * users.  A copy stalled on such a fault keeps its channel meanwhile.
  *
  * A copy is one of the holders revocation deals with: both peer-memory
  * sides are mapped with an invalidation hook (the importer API's
@@ -69,7 +70,6 @@ MODULE_PARM_DESC(max_copies,
  */
 static DEFINE_MUTEX(pb_copy_chan_lock);
 static unsigned int pb_copy_chans;	/* channels copies hold */
-static unsigned int pb_copy_stuck;	/* held for good by stuck engines */
 static unsigned int pb_copy_chan_gen;	/* releases so far */
 static DECLARE_WAIT_QUEUE_HEAD(pb_copy_chan_wq);
 
@@ -415,6 +415,8 @@ static int pb_window_dmabuf(struct pb_side *side, u64 offset, u64 *len)
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
 	side->sgt = sgt;
+	if (pb_copy_cancelled(side->op))
+		return -ENODEV;
 	/* a move the exporter pipelined into this mapping must be over */
 	ret = pb_copy_fence_wait(side->dmabuf, DMA_RESV_USAGE_KERNEL);
 	if (ret)
@@ -598,13 +600,15 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 			struct pb_side *dst, struct pb_side *src, u64 len,
 			u64 *copied, bool *stuck)
 {
+	u64 max = min_t(u64, PB_COPY_DESC_MAX,
+			dma_get_max_seg_size(dmaengine_get_dma_device(chan)));
 	unsigned int di = 0, si = 0;
 	u64 doff = 0, soff = 0, done = 0;
 	int ret;
 
 	while (done < len) {
 		u64 n = min3(dst->runs[di].len - doff, src->runs[si].len - soff,
-			     min_t(u64, len - done, PB_COPY_DESC_MAX));
+			     min(len - done, max));
 
 		ret = pb_copy_one(chan, op, dst->runs[di].addr + doff,
 				  src->runs[si].addr + soff, n, stuck);
@@ -682,7 +686,6 @@ static void pb_copy_chan_put(struct dma_chan *chan, bool stuck)
 	}
 	mutex_lock(&pb_copy_chan_lock);
 	pb_copy_chans--;
-	pb_copy_stuck += stuck;
 	WRITE_ONCE(pb_copy_chan_gen, pb_copy_chan_gen + 1);
 	mutex_unlock(&pb_copy_chan_lock);
 	wake_up_all(&pb_copy_chan_wq);
@@ -765,7 +768,7 @@ static int pb_copy(struct peerbridge_copy *arg)
 		chan = NULL;
 		goto out_release;
 	}
-	dst.dev = chan->device->dev;
+	dst.dev = dmaengine_get_dma_device(chan);
 	src.dev = dst.dev;
 	strscpy_pad(arg->channel, dma_chan_name(chan), sizeof(arg->channel));
 	strscpy_pad(arg->engine, dev_name(dst.dev), sizeof(arg->engine));
@@ -792,7 +795,8 @@ out_release:
 	if (chan)
 		pb_copy_chan_put(chan, false);
 	kref_put(&op->ref, pb_copy_op_free);
-	return ret;
+	/* an exporter's interruptible wait: the copy is not restarted */
+	return ret == -ERESTARTSYS ? -EINTR : ret;
 }
 
 static bool pb_copy_side_valid(const struct peerbridge_copy_side *side)

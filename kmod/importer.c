@@ -136,7 +136,8 @@ static int pb_import_once(struct pb_import *im, struct mm_struct *mm,
 	bool raced, live;
 	int ret;
 
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
 	ret = pb_walk_peer_range(mm, addr, len, pb_import_span, im);
 	mmap_read_unlock(mm);
 	if (ret)

@@ -90,6 +90,10 @@ static int pb_nvme_find_cmb(struct pci_dev *pdev, struct pb_cmb *cmb)
 	if (!NVME_CMBSZ_SZ(cmbsz))
 		goto out_unmap;
 
+	if (NVME_CMBSZ_SZU(cmbsz) > 6) {	/* 4 KiB to 64 GiB; the rest reserved */
+		pci_warn(pdev, "CMBSZ has a reserved size unit; CMB not exported\n");
+		goto out_unmap;
+	}
 	unit = 1ULL << (12 + 4 * NVME_CMBSZ_SZU(cmbsz));
 	cmb->bar = NVME_CMBLOC_BIR(cmbloc);
 	cmb->offset = unit * NVME_CMBLOC_OFST(cmbloc);
@@ -156,7 +160,12 @@ static void pb_msix_exclude(struct pci_dev *pdev, int bar, int reg, u32 len,
 	resource_size_t start, end, lo, hi;
 	u32 val;
 
-	pci_read_config_dword(pdev, pdev->msix_cap + reg, &val);
+	/* an unreadable capability could place the table anywhere */
+	if (pci_read_config_dword(pdev, pdev->msix_cap + reg, &val) ||
+	    PCI_POSSIBLE_ERROR(val)) {
+		*size = 0;
+		return;
+	}
 	if ((val & PCI_MSIX_TABLE_BIR) != bar)
 		return;
 	start = round_down(val & PCI_MSIX_TABLE_OFFSET, PAGE_SIZE);

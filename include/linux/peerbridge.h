@@ -319,8 +319,9 @@ struct peerbridge_mapping {
  * Returns the mapping, or an ERR_PTR: -EINVAL (hole, overflow, mixed
  * memory, two regions), -ENOENT (not peer memory), -EACCES (write to a
  * read-only mapping), -ENODEV (revoked), -EXDEV, -EAGAIN (revocations of
- * parts of regions kept racing the call: try again), or the exporter's
- * errno.  On failure @ops is never called.
+ * parts of regions kept racing the call: try again), -EINTR (a fatal
+ * signal while waiting for @mm's mmap lock), or the exporter's errno.  On
+ * failure @ops is never called.
  */
 struct peerbridge_mapping *
 peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,

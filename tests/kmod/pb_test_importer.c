@@ -311,9 +311,31 @@ static long pbti_attach_status(struct pbti_status __user *uarg)
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static long pbti_region(struct pbti_region __user *uarg)
+{
+	const struct peerbridge_region_info info = { .name = "pbti" };
+	struct peerbridge_region *region;
+	struct pbti_region r;
+	struct pci_dev *pdev;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	pdev = pci_get_domain_bus_and_slot(r.domain, r.bus, r.devfn);
+	if (!pdev)
+		return -ENXIO;
+	region = peerbridge_region_create(pdev, r.bar, r.offset, r.size, &info);
+	pci_dev_put(pdev);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
+	peerbridge_region_destroy(region);
+	return 0;
+}
+
 static long pbti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
+	case PBTI_REGION:
+		return pbti_region((void __user *)arg);
 	case PBTI_ATTACH:
 		return pbti_attach((void __user *)arg);
 	case PBTI_DETACH:

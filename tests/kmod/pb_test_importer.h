@@ -49,6 +49,19 @@ struct pbti_attach {
 	__u32 pad;
 };
 
+/*
+ * peerbridge_region_create() on any device's BAR, as a driver would call it
+ * (no node); a region that is made is destroyed at once.  Returns its errno.
+ */
+struct pbti_region {
+	__u32 domain;
+	__u32 bus;
+	__u32 devfn;
+	__s32 bar;
+	__u64 offset;
+	__u64 size;
+};
+
 #define PBTI_MAP	_IOWR('t', 1, struct pbti_map)
 #define PBTI_UNMAP	_IOW('t', 2, __u32)
 #define PBTI_STATUS	_IOWR('t', 3, struct pbti_status)
@@ -56,5 +69,6 @@ struct pbti_attach {
 #define PBTI_DETACH	_IOW('t', 5, __u32)
 /* for an attachment: invalidated = move_notify ran, released = unmapped */
 #define PBTI_ATTACH_STATUS _IOWR('t', 6, struct pbti_status)
+#define PBTI_REGION	_IOW('t', 7, struct pbti_region)
 
 #endif

@@ -5,6 +5,7 @@
  * importer driver (tests/kmod/pb_test_importer.c) resolving user ranges
  * with peerbridge_map_user().
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -570,6 +571,77 @@ START_TEST(window_stays_claimed_while_a_device_may_still_dma)
 }
 END_TEST
 
+/* --- peerbridge_region_create() refuses what it cannot map ------------------ */
+
+static int try_region(const char *bdf, int bar, uint64_t offset, uint64_t size)
+{
+	unsigned int dom, bus, dev, fn;
+	struct pbti_region r = { .bar = bar, .offset = offset, .size = size };
+	int fd = pbti_fd(), err;
+
+	ck_assert_int_eq(sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn), 4);
+	r.domain = dom;
+	r.bus = bus;
+	r.devfn = dev << 3 | fn;
+	err = ioctl(fd, PBTI_REGION, &r) ? errno : 0;
+	close(fd);
+	return err;
+}
+
+/* the first I/O port BAR of the machine (q35's AHCI and SMBus have them) */
+static int find_io_bar(char *bdf)
+{
+	struct dirent **ents;
+	int i, n, bar = -1;
+
+	n = scandir("/sys/bus/pci/devices", &ents, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX], line[128];
+		unsigned long long start, end, flags;
+		FILE *f;
+		int b;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource",
+			 ents[i]->d_name);
+		f = bar < 0 ? fopen(path, "r") : NULL;
+		for (b = 0; f && b < 6 && fgets(line, sizeof(line), f); b++) {
+			if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) == 3 &&
+			    (flags & 0x100) && end > start) {	/* IORESOURCE_IO */
+				snprintf(bdf, PB_BDF_LEN, "%.12s", ents[i]->d_name);
+				bar = b;
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+		free(ents[i]);
+	}
+	free(ents);
+	return bar;
+}
+
+START_TEST(region_create_on_an_io_port_bar_is_einval)
+{
+	char bdf[PB_BDF_LEN];
+	int bar = find_io_bar(bdf);
+
+	ck_assert_msg(bar >= 0, "no I/O port BAR in the rig");
+	/* a port number must never become a "physical address" to map */
+	ck_assert_int_eq(try_region(bdf, bar, 0, 4096), EINVAL);
+}
+END_TEST
+
+START_TEST(region_create_with_a_bar_index_or_range_it_cannot_map_is_einval)
+{
+	ck_assert_int_eq(try_region(g_edu, -1, 0, 4096), EINVAL);
+	ck_assert_int_eq(try_region(g_edu, 6, 0, 4096), EINVAL);	/* ROM */
+	ck_assert_int_eq(try_region(g_edu, 1, 0, 4096), EINVAL);	/* none */
+	ck_assert_int_eq(try_region(g_edu, 0, 0, 100), EINVAL);
+	ck_assert_int_eq(try_region(g_edu, 0, 1 << 20, 4096), EINVAL);
+	ck_assert_int_eq(try_region(g_edu, 0, 0, 2 << 20), EINVAL);
+}
+END_TEST
+
 Suite *suite_driver(void)
 {
 	Suite *s = suite_create("driver-api");
@@ -609,6 +681,8 @@ Suite *suite_driver(void)
 	tcase_add_test(ti, importer_invalidated_on_revoke_then_resolution_fails);
 	tcase_add_test(ti, importer_of_plain_memory_is_enoent);
 	tcase_add_test(ti, importer_write_to_readonly_mapping_is_eacces);
+	tcase_add_test(ti, region_create_on_an_io_port_bar_is_einval);
+	tcase_add_test(ti, region_create_with_a_bar_index_or_range_it_cannot_map_is_einval);
 	suite_add_tcase(s, ti);
 	return s;
 }
