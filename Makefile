@@ -133,10 +133,10 @@ $(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(B)/obj/lib/pb_u
 check:
 	@scripts/check.sh
 
-# the sanitizer lane: a 6.1 kernel with KASAN, lockdep, kmemleak, DMA-API
+# the sanitizer lane: 6.1 and 6.12 kernels with KASAN, lockdep, kmemleak, DMA-API
 # debugging and fault injection, built once per machine (outside the clone)
 debug-kernel:
-	@scripts/debug-kernel.sh
+	@scripts/debug-kernel.sh 6.1 && scripts/debug-kernel.sh 6.12
 
 check-debug:
 	@LANES=debug scripts/check.sh

@@ -6,8 +6,9 @@
 # builds, runs the host unit tests, then:
 #  - stock: the VM suite on every supported Debian kernel, in parallel;
 #  - debug: the VM suite, a fault-injection sweep, the fuzzer and the
-#    kmemleak/lockdep/DMA-API checks on the sanitizer kernel (built once
-#    per machine by scripts/debug-kernel.sh).
+#    kmemleak/lockdep/DMA-API checks on a sanitizer kernel of each Debian
+#    series, 6.1 and 6.12 (built once per machine by
+#    scripts/debug-kernel.sh), side by side.
 # Prints every test with its verdict, prefixed by where it ran, and ends
 # with "N passed, N failed".  Exit status is nonzero on any failure.
 set -u
@@ -89,28 +90,49 @@ for k in $kvers; do
 done
 
 case " $lanes " in *" debug "*)
-	dir=$(scripts/debug-kernel.sh | tail -n1) || fail_build "debug kernel build failed"
-	dk=$(cat "$dir/kver")
-	make -s KVERS="$dk" DEBUG_KVER="$dk" DEBUG_KDIR="$dir/build" kmod \
-		>> "$out"/build.log 2>&1 || fail_build "module build for the debug kernel failed"
+	# a sanitizer kernel per Debian series (DEBUG_SERIES picks), built once
+	# per machine, each with its own module build; then the lanes run side
+	# by side, like the stock kernels
+	dks=
+	for series in ${DEBUG_SERIES:-6.1 6.12}; do
+		dir=$(scripts/debug-kernel.sh "$series" | tail -n1) ||
+			fail_build "debug kernel $series build failed"
+		dk=$(cat "$dir/kver")
+		make -s KVERS="$dk" DEBUG_KVER="$dk" DEBUG_KDIR="$dir/build" kmod \
+			>> "$out"/build.log 2>&1 ||
+			fail_build "module build for the $series debug kernel failed"
+		dks="$dks $dk:$dir"
+	done
 	calls=${PB_FUZZ_CALLS:-100000}
-	# no5lvl: with 5-level paging (QEMU's -cpu max has LA57) the KASAN
-	# kernel takes an early interrupt on an address its shadow does not
-	# cover yet and reports a wild-memory-access while booting
-	PB_KERNEL_IMAGE=$dir/bzImage PB_DISTRO_MODULES= PB_VM_MEM=2048 \
-	PB_VM_TIMEOUT=${PB_DEBUG_TIMEOUT:-2700} \
-	PB_VM_APPEND="no5lvl pb.fuzzcalls=$calls ${PB_FUZZ_SEED:+pb.fuzzseed=$PB_FUZZ_SEED}" \
-		tests/vm/run.sh "$dk" checkdebug "$b" > "$out/debug.log" 2>&1 || status=1
-	count_verdict "$dk" "$out/debug.log" "$(expected_tests yes)" >> "$out/debug.log"
-	echo "== debug lane on $dk: KASAN, lockdep, kmemleak, DMA-API debug, fault injection (serial log: $b/vm/$dk-checkdebug.log)"
-	grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^PB-SWEEP|^PB-FUZZ|^PB-LEAK|^pbfuzz|^[0-9]+%: Checks' \
-		"$out/debug.log" | tr -d '\r' | sed "s/^/[debug] /"
-	injected=$(tr -d '\r' < "$out/debug.log" |
-		sed -n 's/^PB-SWEEP .*: \([0-9]*\) fault points.*/\1/p' |
-		awk '{ n += $1 } END { print n + 0 }')
-	fuzz=$(tr -d '\r' < "$out/debug.log" | sed -n 's/^PB-FUZZ //p' | tail -n1)
-	vmtests=$(tr -d '\r' < "$out/debug.log" | grep -Ec '^tests/[^:]*:[0-9]+:[PFES]:')
-	echo "debug lane: $vmtests suite tests, $injected injected allocation failures, fuzzer: ${fuzz:-did not finish}"
+	pids=
+	for d in $dks; do
+		dk=${d%%:*} dir=${d#*:}
+		# no5lvl: with 5-level paging (QEMU's -cpu max has LA57) the
+		# KASAN kernel takes an early interrupt on an address its shadow
+		# does not cover yet and reports a wild-memory-access while booting
+		PB_KERNEL_IMAGE=$dir/bzImage PB_DISTRO_MODULES= PB_VM_MEM=2048 \
+		PB_VM_TIMEOUT=${PB_DEBUG_TIMEOUT:-2700} \
+		PB_VM_APPEND="no5lvl pb.fuzzcalls=$calls ${PB_FUZZ_SEED:+pb.fuzzseed=$PB_FUZZ_SEED}" \
+			tests/vm/run.sh "$dk" checkdebug "$b" > "$out/debug-$dk.log" 2>&1 &
+		pids="$pids $!"
+	done
+	for pid in $pids; do
+		wait "$pid" || status=1
+	done
+	for d in $dks; do
+		dk=${d%%:*}
+		log=$out/debug-$dk.log
+		count_verdict "$dk" "$log" "$(expected_tests yes)" >> "$log"
+		echo "== debug lane on $dk: KASAN, lockdep, kmemleak, DMA-API debug, fault injection (serial log: $b/vm/$dk-checkdebug.log)"
+		grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^PB-SWEEP|^PB-FUZZ|^PB-LEAK|^pbfuzz|^[0-9]+%: Checks' \
+			"$log" | tr -d '\r' | sed "s/^/[debug $dk] /"
+		injected=$(tr -d '\r' < "$log" |
+			sed -n 's/^PB-SWEEP .*: \([0-9]*\) fault points.*/\1/p' |
+			awk '{ n += $1 } END { print n + 0 }')
+		fuzz=$(tr -d '\r' < "$log" | sed -n 's/^PB-FUZZ //p' | tail -n1)
+		vmtests=$(tr -d '\r' < "$log" | grep -Ec '^tests/[^:]*:[0-9]+:[PFES]:')
+		echo "debug lane on $dk: $vmtests suite tests, $injected injected allocation failures, fuzzer: ${fuzz:-did not finish}"
+	done
 esac
 
 # Check's result lines start with the test's file; PB-RIG/PB-RESULT are the

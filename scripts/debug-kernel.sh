@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once per machine) the debug kernel of the sanitizer lane from
-# Debian's linux-source-6.1: `make tinyconfig`, merged with
+# Build (once per machine) a debug kernel of the sanitizer lane from
+# Debian's linux-source-<series> (argument: 6.1, the default, or 6.12 from
+# bookworm-backports): `make tinyconfig`, merged with
 # tests/debug/kernel.config.  The build lives outside the clone, keyed by
 # the source package version and the config, so it is paid once:
 #   $PB_KERNEL_CACHE (default /var/cache/peerbridge)/debug-<key>/
@@ -15,22 +16,27 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PB_KERNEL_CACHE:-/var/cache/peerbridge}
-frag=$top/tests/debug/kernel.config
-tarball=/usr/src/linux-source-6.1.tar.xz
+series=${1:-6.1}
+# the common fragment, then the series' own if it has one
+frags=$top/tests/debug/kernel.config
+[ -f "$top/tests/debug/kernel-$series.config" ] &&
+	frags="$frags $top/tests/debug/kernel-$series.config"
+tarball=/usr/src/linux-source-$series.tar.xz
 
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+srcver=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || true)
 if [ -z "$srcver" ] || [ ! -f "$tarball" ]; then
-	echo "debug-kernel: linux-source-6.1 is not installed (scripts/deps.sh installs it)" >&2
+	echo "debug-kernel: linux-source-$series is not installed (scripts/deps.sh installs it)" >&2
 	exit 1
 fi
-key=$(printf '%s\n' "$srcver" | cat - "$frag" | sha256sum | cut -c1-16)
+# shellcheck disable=SC2086
+key=$(printf '%s\n' "$srcver" | cat - $frags | sha256sum | cut -c1-16)
 dir=$cache/debug-$key
 if [ -f "$dir/kver" ]; then
 	echo "$dir"
 	exit 0
 fi
 
-echo "debug-kernel: building linux-source-6.1 $srcver with KASAN, lockdep, kmemleak, DMA-API debug, fault injection" >&2
+echo "debug-kernel: building linux-source-$series $srcver with KASAN, lockdep, kmemleak, DMA-API debug, fault injection" >&2
 echo "debug-kernel: into $dir (once per machine; about 10-15 minutes on 2 cores)" >&2
 rm -rf "$dir"
 mkdir -p "$dir/src" "$dir/build"
@@ -38,10 +44,12 @@ tar -xJf "$tarball" -C "$dir/src" --strip-components=1
 src=$dir/src
 o=$dir/build
 make -s -C "$src" O="$o" tinyconfig >&2
-"$src"/scripts/kconfig/merge_config.sh -m -O "$o" "$o/.config" "$frag" >/dev/null
+# shellcheck disable=SC2086
+"$src"/scripts/kconfig/merge_config.sh -m -O "$o" "$o/.config" $frags >/dev/null
 make -s -C "$src" O="$o" olddefconfig >&2
 # every option the fragment sets must have survived dependency resolution
-missing=$(grep -E '^CONFIG_[A-Z0-9_]+=[ym0-9]' "$frag" | while read -r line; do
+# shellcheck disable=SC2086
+missing=$(cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=[ym0-9]' | while read -r line; do
 	grep -qx "$line" "$o/.config" || echo "$line"
 done)
 if [ -n "$missing" ]; then

@@ -5,7 +5,7 @@
 # tool chain, QEMU, busybox, the libraries, and the headers + images of
 # Debian's 6.1 kernel and the newest 6.12 from bookworm-backports (whose
 # apt source it adds, reusing the URI of the Debian source already
-# configured).  Idempotent and non-interactive; silent when nothing is
+# configured), and the sources of both for the sanitizer lane's kernels.  Idempotent and non-interactive; silent when nothing is
 # missing, otherwise it says what it installs.  Installing needs root.
 set -eu
 
@@ -57,9 +57,8 @@ if [ -n "$missing" ]; then
 	apt-get install -y -q --no-install-recommends $missing
 fi
 
-# --- the 6.12 kernel from bookworm-backports -----------------------------------
-if [ -z "$(ls -d /lib/modules/6.12.*+*[0-9]-amd64/build 2>/dev/null)" ]; then
-	need_root "a 6.12 kernel from bookworm-backports"
+# --- the 6.12 kernel and its source from bookworm-backports -------------------
+need_backports() {
 	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
 		uri=$(debian_uri | head -n1)
 		if [ -z "$uri" ]; then
@@ -77,6 +76,11 @@ EOT
 		apt_updated=
 	fi
 	apt_update_once
+}
+
+if [ -z "$(ls -d /lib/modules/6.12.*+*[0-9]-amd64/build 2>/dev/null)" ]; then
+	need_root "a 6.12 kernel from bookworm-backports"
+	need_backports
 	img=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+[a-z0-9]+-amd64-unsigned$' |
 		awk '{print $1}' | sort -V | tail -n1)
 	if [ -z "$img" ]; then
@@ -88,4 +92,13 @@ EOT
 	echo "deps.sh: installing $img and linux-headers-$kv"
 	apt-get install -y -q --no-install-recommends -t bookworm-backports \
 		"$img" "linux-headers-$kv"
+fi
+
+# the source of the sanitizer lane's 6.12 debug kernel
+if ! dpkg-query -W -f='${Status}' linux-source-6.12 2>/dev/null | grep -q 'ok installed'; then
+	need_root "linux-source-6.12 from bookworm-backports"
+	need_backports
+	echo "deps.sh: installing linux-source-6.12"
+	apt-get install -y -q --no-install-recommends -t bookworm-backports \
+		linux-source-6.12
 fi
