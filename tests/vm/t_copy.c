@@ -440,7 +440,6 @@ START_TEST(copy_longer_than_host_memory_fails_fast_with_efault)
 }
 END_TEST
 
-
 START_TEST(copy_len_zero_is_einval)
 {
 	struct peerbridge_copy arg;
