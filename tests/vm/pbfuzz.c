@@ -3,7 +3,7 @@
  * pbfuzz: a bounded, seeded ioctl fuzzer for /dev/peerbridge and the region
  * nodes.  Usage: pbfuzz [-s seed] [-n calls]
  *
- * Three threads issue ioctls: two in three valid by construction (a live
+ * Three threads issue ioctls: three in four valid by construction (a live
  * mapping, an in-range offset and length, a live dma-buf, exact argsz),
  * the rest random and mutated (argsz at the boundaries, garbage in flags
  * and reserved fields, wild addresses and fds, argument structures that
@@ -50,8 +50,8 @@
 #define NR_CMDS		5	/* four ioctls and "anything else" */
 #define THREADS		3	/* issuing ioctls, besides the racer */
 #define MIN_SHARE	20	/* % of EXPORT, QUERY, COPY the kernel accepts */
-#define HOST_LEN	(16 * PAGE)
-#define REVOKE_EVERY	1000	/* ioctls between two revocations */
+#define HOST_PAGES	16
+#define REVOKE_EVERY	2000	/* ioctls between two revocations */
 
 static const unsigned long cmds[4] = {
 	PEERBRIDGE_GET_INFO, PEERBRIDGE_EXPORT, PEERBRIDGE_QUERY,
@@ -67,13 +67,15 @@ static int ctl, sample = -1;		/* /dev/peerbridge, /dev/pb_vga */
 static _Atomic int fds[POOL];		/* dma-bufs and region nodes */
 #define MAP_LEN		(16 * PAGE)	/* every mapping in the pool */
 static _Atomic(void *) maps[POOL];	/* region and buffer-object mappings */
-/*
- * Stable host memory, 64 KiB, a mapping of its own with a PROT_NONE page
- * after it: a fuzzed COPY that runs past it fails to pin (EFAULT) instead
- * of DMAing over whatever the heap keeps there.
- */
-static unsigned char *host;
 static atomic_bool stop;
+/*
+ * Each ioctl thread's own stable host memory to copy into, a mapping of
+ * its own with a PROT_NONE page after it: a fuzzed COPY that runs past it
+ * fails (EFAULT) instead of DMAing over whatever else is there, and two
+ * threads never have a device write one page at once (the fuzzer's bug,
+ * which DMA-API debugging rightly reports).
+ */
+static __thread unsigned char *my_host;	/* HOST_PAGES, then PROT_NONE */
 static _Atomic unsigned long ok[NR_CMDS], fail[NR_CMDS], calls_done;
 /* what the racer did: mappings, buffer objects, touches, SIGBUS, revocations */
 static unsigned long r_maps, r_bos, r_touches, r_sigbus, r_revokes;
@@ -83,6 +85,7 @@ struct fuzzer {
 	uint64_t seed;
 	unsigned long calls;
 	unsigned char *argbuf;		/* 2 pages, the second PROT_NONE */
+	unsigned char *host;		/* its my_host */
 	pthread_t thread;
 };
 
@@ -131,9 +134,9 @@ static uint64_t fuzz_addr(uint64_t *s)
 	case 3:
 		return rng_next(s);
 	case 4:
-		return (uintptr_t)host + pick(s, 16) * PAGE;
+		return (uintptr_t)my_host + pick(s, HOST_PAGES) * PAGE;
 	case 5:
-		return (uintptr_t)host + HOST_LEN;	/* PROT_NONE */
+		return (uintptr_t)my_host + HOST_PAGES * PAGE;	/* PROT_NONE */
 	default:
 		return m ? (uintptr_t)m + pick(s, l / PAGE + 2) * PAGE +
 			   (pick(s, 8) ? 0 : pick(s, PAGE)) : rng_next(s);
@@ -251,9 +254,9 @@ static size_t valid_arg(uint64_t *s, int which, void *buf)
 
 		a->argsz = sizeof(*a);
 		a->len = n;
-		/* into the stable host memory: never over the fuzzer's own */
+		/* into this thread's host pages: never over the fuzzer's own */
 		a->dst = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_VA, -1,
-			(uintptr_t)host + pick(s, HOST_LEN / PAGE - 1) * PAGE };
+			(uintptr_t)my_host + pick(s, HOST_PAGES - 1) * PAGE };
 		switch (pick(s, 3)) {
 		case 0:
 			if (live_range(s, &addr, &len)) {
@@ -272,7 +275,7 @@ static size_t valid_arg(uint64_t *s, int which, void *buf)
 			break;
 		}
 		a->src = (struct peerbridge_copy_side){ PEERBRIDGE_SIDE_VA, -1,
-			(uintptr_t)host + (HOST_LEN - PAGE) };
+			(uintptr_t)my_host + (HOST_PAGES - 1) * PAGE };
 		return sizeof(*a);
 	}
 	if (!live_range(s, &addr, &len))
@@ -297,8 +300,8 @@ static size_t valid_arg(uint64_t *s, int which, void *buf)
 }
 
 /*
- * Build one argument; returns the pointer to pass.  Two in three are valid
- * by construction; the rest are built in a scratch buffer and copied into the
+ * Build one argument; returns the pointer to pass.  Three in four are
+ * valid by construction; the rest are built in a scratch buffer and copied into the
  * thread's argbuf, usually at its start, sometimes so that the tail would
  * run into the PROT_NONE guard page (that tail is then simply not there).
  */
@@ -309,7 +312,7 @@ static void *fuzz_arg(uint64_t *s, int which, unsigned char *argbuf)
 	size_t size = PAGE, room;
 
 	memset(tmp, 0, sizeof(tmp));
-	if (which < 4 && pick(s, 3)) {
+	if (which < 4 && pick(s, 4)) {
 		size = valid_arg(s, which, tmp);
 		if (size) {
 			memcpy(argbuf, tmp, size);
@@ -487,7 +490,7 @@ static void *racer(void *arg)
 	uint64_t s = *(uint64_t *)arg ^ 0x5eed;
 	struct sigaction sa = { .sa_handler = touch_fault };
 	unsigned long n = 0;
-	unsigned int slot;
+	unsigned int slot, i;
 	void *m;
 	int fd;
 
@@ -547,6 +550,9 @@ static void *racer(void *arg)
 				pb_write_text("/sys/bus/pci/drivers/peerbridge/bind",
 					      nvme_bdf);
 			}
+			/* what was mapped is gone: map afresh */
+			for (i = 0; i < POOL / 2; i++)
+				race_map_region(&s);
 			break;
 		}
 	}
@@ -560,6 +566,7 @@ static void *fuzz_thread(void *arg)
 	uint64_t *s = &f->seed;
 	unsigned long i;
 
+	my_host = f->host;
 	for (i = 0; i < f->calls; i++) {
 		int which = pick(s, 200);
 		unsigned long cmd;
@@ -712,12 +719,8 @@ int main(int argc, char **argv)
 	need_region(nvme_bdf, cmb);
 	ctl = open(PB_CTL_NODE, O_RDWR | O_CLOEXEC);
 	sample = open_sample();
-	host = mmap(NULL, HOST_LEN + PAGE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ctl < 0 || host == MAP_FAILED ||
-	    mprotect(host + HOST_LEN, PAGE, PROT_NONE))
+	if (ctl < 0)
 		return 1;
-	memset(host, 0xab, HOST_LEN);
 	for (i = 0; i < POOL; i++)
 		atomic_store(&fds[i], -1);
 
@@ -725,6 +728,13 @@ int main(int argc, char **argv)
 		return 1;
 	for (w = 0; w < THREADS; w++) {
 		f[w].seed = rng_next(&seed) | 1;
+		f[w].host = mmap(NULL, (HOST_PAGES + 1) * PAGE,
+				 PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (f[w].host == MAP_FAILED ||
+		    mprotect(f[w].host + HOST_PAGES * PAGE, PAGE, PROT_NONE))
+			return 1;
+		memset(f[w].host, 0xab, HOST_PAGES * PAGE);
 		f[w].calls = calls / THREADS + (w < (int)(calls % THREADS));
 		f[w].argbuf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

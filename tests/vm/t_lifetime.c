@@ -231,7 +231,8 @@ START_TEST(unbind_with_honouring_users_is_prompt_and_quiet)
 	t0 = now_s();
 	unbind_dev(g_ivshmem);
 	t1 = now_s();
-	ck_assert_msg(t1 - t0 < 1.0, "unbind took %.2f s", t1 - t0);
+	/* well under revoke_timeout_ms (10 s), even on a sanitizer kernel */
+	ck_assert_msg(t1 - t0 < 5.0, "unbind took %.2f s", t1 - t0);
 	ck_assert_msg(!kmsg_find(kmsg, HELD_MSG), "revocation had to wait");
 	st.slot = a.slot;
 	ck_assert_int_eq(ioctl(tfd, PBTI_ATTACH_STATUS, &st), 0);
