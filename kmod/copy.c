@@ -562,7 +562,7 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 	dma_cookie_t cookie;
 	long left;
 
-	if (atomic_read(&op->cancelled))
+	if (pb_copy_cancelled(op))
 		return -ENODEV;
 	tx = dmaengine_prep_dma_memcpy(chan, dst, src, len,
 				       DMA_PREP_INTERRUPT | DMA_CTRL_ACK);
@@ -582,7 +582,7 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 
 	left = wait_event_killable_timeout(op->wq,
 					   pb_copy_desc_done(op) ||
-					   atomic_read(&op->cancelled),
+					   pb_copy_cancelled(op),
 					   PB_COPY_DESC_TIMEOUT);
 	if (pb_copy_desc_done(op))
 		return op->result == DMA_TRANS_NOERROR ? 0 : -EIO;
@@ -590,7 +590,7 @@ static int pb_copy_one(struct dma_chan *chan, struct pb_copy_op *op,
 		*stuck = true;
 		return -EIO;
 	}
-	if (atomic_read(&op->cancelled))
+	if (pb_copy_cancelled(op))
 		return -ENODEV;
 	return left < 0 ? -EINTR : -ETIMEDOUT;
 }
@@ -600,8 +600,7 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 			struct pb_side *dst, struct pb_side *src, u64 len,
 			u64 *copied, bool *stuck)
 {
-	u64 max = min_t(u64, PB_COPY_DESC_MAX,
-			dma_get_max_seg_size(dmaengine_get_dma_device(chan)));
+	u64 max = min_t(u64, PB_COPY_DESC_MAX, dma_get_max_seg_size(dst->dev));
 	unsigned int di = 0, si = 0;
 	u64 doff = 0, soff = 0, done = 0;
 	int ret;

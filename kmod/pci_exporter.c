@@ -188,13 +188,13 @@ static resource_size_t pb_msix_safe(struct pci_dev *pdev, int bar,
 				    resource_size_t *offset,
 				    resource_size_t size)
 {
-	u16 flags;
-	u32 entries;
+	int entries;
 
 	if (!pdev->msix_cap)
 		return size;
-	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags);
-	entries = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+	entries = pci_msix_vec_count(pdev);
+	if (entries <= 0)
+		return 0;	/* a table of unknown size could be anywhere */
 	pb_msix_exclude(pdev, bar, PCI_MSIX_TABLE, entries * PCI_MSIX_ENTRY_SIZE,
 			offset, &size);
 	if (size)

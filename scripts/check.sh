@@ -32,9 +32,8 @@ fail_build() {
 
 # Every test the sources register must have run, on every kernel: a suite
 # dropped from the runner (or a guest that died half way) fails by name.
-# $1: yes to include the fault-injection suite (the debug kernel runs it).
-# the fault sweep runs on the debug kernel only, the lockdown suite (one-way,
-# and an LSM the debug kernel lacks) on the stock ones only
+# $1: yes for a debug kernel, which runs the fault sweep; the stock ones
+# run the lockdown suite instead (one-way, and an LSM the debug kernel lacks)
 expected_tests() {
 	for f in tests/vm/t_*.c; do
 		case "$1:$f" in
@@ -42,6 +41,13 @@ expected_tests() {
 		esac
 		cat "$f"
 	done | grep -c 'tcase_add_test('
+}
+
+# wait for every guest of a lane; any that failed fails the run
+wait_all() {
+	for pid in "$@"; do
+		wait "$pid" || status=1
+	done
 }
 
 # a named verdict for $1 (where), given its log $2 and the count $3
@@ -91,9 +97,8 @@ for k in $kvers; do
 	tests/vm/run.sh "$k" check "$b" > "$out/$k.log" 2>&1 &
 	pids="$pids $!"
 done
-for pid in $pids; do
-	wait "$pid" || status=1
-done
+# shellcheck disable=SC2086
+wait_all $pids
 for k in $kvers; do
 	count_verdict "$k" "$out/$k.log" "$(expected_tests no)" >> "$out/$k.log"
 	echo "== VM suite on $k (serial log: $b/vm/$k-check.log)"
@@ -130,9 +135,8 @@ case " $lanes " in *" debug "*)
 			tests/vm/run.sh "$dk" checkdebug "$b" > "$out/debug-$dk.log" 2>&1 &
 		pids="$pids $!"
 	done
-	for pid in $pids; do
-		wait "$pid" || status=1
-	done
+	# shellcheck disable=SC2086
+	wait_all $pids
 	for d in $dks; do
 		dk=${d%%:*}
 		log=$out/debug-$dk.log

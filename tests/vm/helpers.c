@@ -386,6 +386,19 @@ struct pb_buf va_side(void *addr)
 	return (struct pb_buf){ .type = PB_BUF_VA, .addr = addr };
 }
 
+/* a dma-buf its holder may read but not write: COPY reads it, never into it */
+void assert_copy_reads_but_never_writes(int fd)
+{
+	unsigned char *host = host_alloc(4096);
+	struct pb_buf dst = dmabuf_side(fd, 0), src = va_side(host);
+
+	ck_assert_int_eq(copy_bufs(&dst, &src, 4096, NULL), EACCES);
+	dst = va_side(host);
+	src = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 4096, NULL), 0);
+	free(host);
+}
+
 void *host_alloc(size_t len)
 {
 	void *p = NULL;

@@ -301,9 +301,10 @@ static size_t valid_arg(uint64_t *s, int which, void *buf)
 
 /*
  * Build one argument; returns the pointer to pass.  Three in four are
- * valid by construction; the rest are built in a scratch buffer and copied into the
- * thread's argbuf, usually at its start, sometimes so that the tail would
- * run into the PROT_NONE guard page (that tail is then simply not there).
+ * valid by construction; the rest are built in a scratch buffer and
+ * copied into the thread's argbuf, usually at its start, sometimes so that
+ * the tail would run into the PROT_NONE guard page (that tail is then
+ * simply not there).
  */
 static void *fuzz_arg(uint64_t *s, int which, unsigned char *argbuf)
 {

@@ -87,6 +87,7 @@ struct pb_buf dmabuf_side(int fd, uint64_t offset);
 struct pb_buf va_side(void *addr);
 /* page-aligned host memory, freed by the test's process exit */
 void *host_alloc(size_t len);
+void assert_copy_reads_but_never_writes(int dmabuf_fd);
 
 /* vgem: a DRM device whose dma-bufs are ordinary shmem */
 int vgem_open(void);
