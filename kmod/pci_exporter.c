@@ -149,65 +149,12 @@ static int pb_pci_add_region(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 	return 0;
 }
 
-/*
- * Shrink [*offset, *offset + *size) of @bar to its largest part that does
- * not share a page with the MSI-X structure whose offset/BIR register is
- * at config offset @reg and which is @len bytes long.
- */
-static void pb_msix_exclude(struct pci_dev *pdev, int bar, int reg, u32 len,
-			    resource_size_t *offset, resource_size_t *size)
-{
-	resource_size_t start, end, lo, hi;
-	u32 val;
-
-	/* an unreadable capability could place the table anywhere */
-	if (pci_read_config_dword(pdev, pdev->msix_cap + reg, &val) ||
-	    PCI_POSSIBLE_ERROR(val)) {
-		*size = 0;
-		return;
-	}
-	if ((val & PCI_MSIX_TABLE_BIR) != bar)
-		return;
-	start = round_down(val & PCI_MSIX_TABLE_OFFSET, PAGE_SIZE);
-	end = round_up((resource_size_t)(val & PCI_MSIX_TABLE_OFFSET) + len,
-		       PAGE_SIZE);
-	if (end <= *offset || start >= *offset + *size)
-		return;
-	lo = start > *offset ? start - *offset : 0;
-	hi = *offset + *size > end ? *offset + *size - end : 0;
-	if (lo >= hi) {
-		*size = lo;
-	} else {
-		*offset += *size - hi;
-		*size = hi;
-	}
-}
-
-/* what of [offset, offset + size) of @bar is safe to map, 0 if nothing */
-static resource_size_t pb_msix_safe(struct pci_dev *pdev, int bar,
-				    resource_size_t *offset,
-				    resource_size_t size)
-{
-	int entries;
-
-	if (!pdev->msix_cap)
-		return size;
-	entries = pci_msix_vec_count(pdev);
-	if (entries <= 0)
-		return 0;	/* a table of unknown size could be anywhere */
-	pb_msix_exclude(pdev, bar, PCI_MSIX_TABLE, entries * PCI_MSIX_ENTRY_SIZE,
-			offset, &size);
-	if (size)
-		pb_msix_exclude(pdev, bar, PCI_MSIX_PBA,
-				DIV_ROUND_UP(entries, 64) * 8, offset, &size);
-	return size;
-}
-
 /* the region claims its window in the iomem tree itself */
 static int pb_pci_export_bar(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 			     int bar, const struct pb_cmb *cmb)
 {
-	resource_size_t offset = 0, size = pci_resource_len(pdev, bar), safe;
+	resource_size_t offset = 0, size = pci_resource_len(pdev, bar);
+	resource_size_t safe;
 	char kind[8];
 
 	if (bar == cmb->bar) {
@@ -217,7 +164,8 @@ static int pb_pci_export_bar(struct pci_dev *pdev, struct pb_pci_dev *pbdev,
 	} else {
 		snprintf(kind, sizeof(kind), "bar%d", bar);
 	}
-	safe = pb_msix_safe(pdev, bar, &offset, size);
+	safe = size;
+	peerbridge_msix_safe(pdev, bar, &offset, &safe);
 	if (safe != size) {
 		pci_info(pdev, "BAR%d holds the MSI-X table or PBA: %s %s\n",
 			 bar, safe ? "exporting only the part without it as" :

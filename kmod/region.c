@@ -183,8 +183,8 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 			 resource_size_t offset, resource_size_t size,
 			 const struct peerbridge_region_info *info)
 {
+	resource_size_t bar_len, safe_offset, safe_size;
 	struct peerbridge_region *region;
-	resource_size_t bar_len;
 	int minor, ret;
 
 	if (!info || !info->name || bar < 0 || bar >= PCI_STD_NUM_BARS ||
@@ -194,6 +194,14 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 	if (!size || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) ||
 	    offset >= bar_len || size > bar_len - offset)
 		return ERR_PTR(-EINVAL);
+	safe_offset = offset;
+	safe_size = size;
+	peerbridge_msix_safe(pdev, bar, &safe_offset, &safe_size);
+	if (safe_size != size) {
+		pci_warn(pdev, "BAR%d [%#llx, +%#llx) holds MSI-X table or PBA pages: no region\n",
+			 bar, (u64)offset, (u64)size);
+		return ERR_PTR(-EINVAL);
+	}
 
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
 	if (!region)

@@ -99,14 +99,29 @@ struct peerbridge_region_info {
  * mapping of the window, so no other driver can take memory a device may
  * still DMA to.  The region shows in /sys/class/pbmem/ (and, with
  * PEERBRIDGE_REGION_NODE, as /dev/pbmem/<BDF>-<name>).  Returns it live,
- * or an ERR_PTR (-EINVAL for a window outside the BAR or not page aligned,
- * -EBUSY when the window is claimed, -ENOMEM, -ENOSPC when peerbridge's
- * node numbers run out).
+ * or an ERR_PTR (-EINVAL for a window outside the BAR, not page aligned,
+ * or sharing a page with the MSI-X table or PBA, -EBUSY when the window is
+ * claimed, -ENOMEM, -ENOSPC when peerbridge's node numbers run out).
  */
 struct peerbridge_region *
 peerbridge_region_create(struct pci_dev *pdev, int bar,
 			 resource_size_t offset, resource_size_t size,
 			 const struct peerbridge_region_info *info);
+
+/**
+ * peerbridge_msix_safe - the part of a window a region may cover
+ * @pdev: the device
+ * @bar: BAR index
+ * @offset: start of the window in the BAR, page aligned; may move up
+ * @size: window length, page aligned; may shrink, to 0
+ *
+ * Shrinks the window to its largest part that shares no page with the
+ * device's MSI-X table or pending-bit array (peerbridge_region_create()
+ * refuses a window that does).  A device whose MSI-X capability cannot be
+ * read gets 0.
+ */
+void peerbridge_msix_safe(struct pci_dev *pdev, int bar,
+			  resource_size_t *offset, resource_size_t *size);
 
 /**
  * peerbridge_region_revoke - cut every access to the region

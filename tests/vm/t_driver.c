@@ -642,6 +642,66 @@ START_TEST(region_create_with_a_bar_index_or_range_it_cannot_map_is_einval)
 }
 END_TEST
 
+/*
+ * Where the device's MSI-X table and PBA are: their BAR indices and
+ * offsets, read from its config space as the kernel does.  false without
+ * an MSI-X capability.
+ */
+static bool msix_layout(const char *bdf, int *tbar, uint64_t *toff,
+			int *pbar, uint64_t *poff)
+{
+	unsigned char cfg[256];
+	char path[PATH_MAX];
+	unsigned int pos, guard;
+	uint32_t table, pba;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	n = pread(fd, cfg, sizeof(cfg), 0);
+	close(fd);
+	ck_assert_int_eq(n, sizeof(cfg));
+	if (!(cfg[0x06] & 0x10))	/* PCI_STATUS_CAP_LIST */
+		return false;
+	for (pos = cfg[0x34] & ~3u, guard = 0; pos && guard < 48;
+	     pos = cfg[pos + 1] & ~3u, guard++) {
+		if (cfg[pos] != 0x11)	/* PCI_CAP_ID_MSIX */
+			continue;
+		memcpy(&table, cfg + pos + 4, 4);
+		memcpy(&pba, cfg + pos + 8, 4);
+		*tbar = table & 7;
+		*toff = table & ~7u;
+		*pbar = pba & 7;
+		*poff = pba & ~7u;
+		return true;
+	}
+	return false;
+}
+
+/* nobody may map interrupt messages: not by CPU, not by peer DMA */
+START_TEST(region_create_over_the_msix_table_or_pba_is_einval)
+{
+	int tbar, pbar;
+	uint64_t toff, poff;
+
+	/* QEMU's NVMe keeps both in BAR0, after its registers and doorbells */
+	ck_assert_msg(msix_layout(g_nvme, &tbar, &toff, &pbar, &poff),
+		      "nvme has no MSI-X capability");
+	ck_assert_int_eq(try_region(g_nvme, tbar, toff & ~(PAGE - 1), PAGE),
+			 EINVAL);
+	ck_assert_int_eq(try_region(g_nvme, pbar, poff & ~(PAGE - 1), PAGE),
+			 EINVAL);
+	/* a window that merely reaches the table's page is refused whole */
+	ck_assert_int_eq(try_region(g_nvme, tbar, 0, (toff & ~(PAGE - 1)) + PAGE),
+			 EINVAL);
+	/* the pages before it are fine (peerbridge holds nvme, not BAR0) */
+	ck_assert_uint_gt(toff, PAGE);
+	ck_assert_int_eq(try_region(g_nvme, tbar, 0, PAGE), 0);
+}
+END_TEST
+
 Suite *suite_driver(void)
 {
 	Suite *s = suite_create("driver-api");
@@ -683,6 +743,7 @@ Suite *suite_driver(void)
 	tcase_add_test(ti, importer_write_to_readonly_mapping_is_eacces);
 	tcase_add_test(ti, region_create_on_an_io_port_bar_is_einval);
 	tcase_add_test(ti, region_create_with_a_bar_index_or_range_it_cannot_map_is_einval);
+	tcase_add_test(ti, region_create_over_the_msix_table_or_pba_is_einval);
 	suite_add_tcase(s, ti);
 	return s;
 }
