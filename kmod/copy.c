@@ -13,14 +13,17 @@
  * windows of at most copy_window_kib: pin the window's ordinary memory,
  * then map its peer memory and dma-bufs, copy, give both back.  What a
  * copy holds at any time is bounded whatever its length, the allocations
- * are charged to the caller's memory cgroup, and a page fault user space
- * serves slowly (FUSE, userfaultfd) stalls the copy only while it holds no
- * peer memory.  @copied counts only descriptors the engine completed.
+ * are charged to the caller's memory cgroup, and a fault on ordinary memory
+ * that user space serves slowly (FUSE) or that waits for I/O stalls the
+ * copy only while it holds neither peer memory nor a channel.  @copied counts
+ * only descriptors the engine completed.
  *
- * Each copy takes a channel of its own for its whole length, at most
- * max_copies at once, so copies on different channels run concurrently
- * and peerbridge never takes every channel of the system from its other
- * users.  A copy stalled on such a fault keeps its channel meanwhile.
+ * Each copy takes a channel of its own, at most max_copies at once, so
+ * copies on different channels run concurrently and peerbridge never takes
+ * every channel of the system from its other users.  A copy keeps its
+ * channel from window to window, except across a pin that has to wait: it
+ * gives the channel back for the wait and takes one of the same engine
+ * again after it.
  *
  * A copy is one of the holders revocation deals with: both peer-memory
  * sides are mapped with an invalidation hook (the importer API's
@@ -43,9 +46,11 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/userfaultfd_k.h>
 
 #include <uapi/peerbridge.h>
 
+#include "pb_compat.h"
 #include "pb_priv.h"
 
 #define PB_COPY_DESC_MAX	SZ_64K
@@ -346,23 +351,73 @@ static int pb_side_prepare(struct pb_side *side, u64 window)
 
 /* --- one window ----------------------------------------------------------- */
 
-static int pb_window_host(struct pb_side *side, u64 addr, u64 *len)
+/*
+ * Whether a fault in [addr, addr + len) may be taken while a channel is
+ * held: only in anonymous memory that no userfaultfd watches does a fault
+ * that may not wait (FOLL_NOWAIT) really not wait for user space.  A file's
+ * fault can still read synchronously, from a FUSE daemon for one.
+ */
+static bool pb_faults_are_quick(struct mm_struct *mm, u64 addr, u64 len)
+{
+	struct vm_area_struct *vma;
+	u64 end = addr + len;
+
+	mmap_assert_locked(mm);
+	for (; addr < end; addr = vma->vm_end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start > addr || !vma_is_anonymous(vma) ||
+		    userfaultfd_armed(vma))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Pin the window's ordinary memory.  While a channel is held (@nowait),
+ * nothing may wait: not for the mmap lock, which a fault user space serves
+ * may hold, and not in a fault other than an anonymous one.  Then -EAGAIN
+ * says the window is to be pinned again without the channel.
+ */
+static int pb_host_pin(struct pb_side *side, u64 addr, u64 len, bool nowait)
 {
 	unsigned int gup = FOLL_LONGTERM | (pb_side_writes(side) ? FOLL_WRITE : 0);
-	unsigned int nr = DIV_ROUND_UP(offset_in_page(addr) + *len, PAGE_SIZE);
+	unsigned int nr = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE);
+	struct mm_struct *mm = current->mm;
 	long pinned;
+
+	if (nowait) {
+		if (!mmap_read_trylock(mm))
+			return -EAGAIN;
+		gup |= pb_faults_are_quick(mm, addr, len) ? FOLL_NOWAIT :
+							    FOLL_NOFAULT;
+		pinned = pb_pin_user_pages(addr & PAGE_MASK, nr, gup,
+					   side->pages);
+		mmap_read_unlock(mm);
+	} else {
+		pinned = pin_user_pages_fast(addr & PAGE_MASK, nr, gup,
+					     side->pages);
+	}
+	if (pinned == nr) {
+		side->nr_pages = nr;
+		return 0;
+	}
+	if (pinned > 0)
+		unpin_user_pages(side->pages, pinned);
+	if (nowait)
+		return -EAGAIN;	/* the slow pin finds any real error */
+	return pinned < 0 ? pinned : -EFAULT;
+}
+
+/* DMA-map the pinned window for the engine */
+static int pb_window_host(struct pb_side *side, u64 addr, u64 *len)
+{
 	int ret;
 
-	pinned = pin_user_pages_fast(addr & PAGE_MASK, nr, gup, side->pages);
-	if (pinned != nr) {
-		if (pinned > 0)
-			unpin_user_pages(side->pages, pinned);
-		return pinned < 0 ? pinned : -EFAULT;
-	}
-	side->nr_pages = nr;
 	/* merged no further than the engine takes in one segment */
 	ret = sg_alloc_table_from_pages_segment(&side->host_sgt, side->pages,
-						nr, offset_in_page(addr), *len,
+						DIV_ROUND_UP(offset_in_page(addr) + *len,
+							     PAGE_SIZE),
+						offset_in_page(addr), *len,
 						max_t(unsigned int, PAGE_SIZE,
 						      dma_get_max_seg_size(side->dev)),
 						GFP_KERNEL_ACCOUNT);
@@ -428,13 +483,14 @@ static int pb_window_dmabuf(struct pb_side *side, u64 offset, u64 *len)
 /*
  * Map the side's part of the window that starts @done bytes into the copy
  * and is at most *len bytes; *len becomes what it covers, never 0.  Called
- * for ordinary memory (@host) first, then for peer memory, so a slow fault
- * on ordinary memory stalls the copy while it holds no peer memory.
+ * for pinned ordinary memory (@host) first, then for the other sides, whose
+ * exporters may cover less: the host pages were pinned for all of *len.
  */
-static int pb_side_window(struct pb_side *side, bool host, u64 done, u64 *len)
+static int pb_side_window(struct pb_side *side, bool host, u64 done,
+			  u64 *len)
 {
-	int ret = 0;
 	bool is_host = side->kind == PB_SIDE_HOST;
+	int ret = 0;
 
 	if (is_host != host)
 		return 0;
@@ -629,14 +685,22 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 	return 0;
 }
 
-/*
- * A DMA_MEMCPY channel of its own, as one of at most max_copies.  When
- * none may be taken while other copies hold one, wait for a release:
- * killable, and at most PB_COPY_CHAN_WAIT in all.
- */
-static struct dma_chan *pb_copy_chan_get(void)
+static bool pb_chan_on_dev(struct dma_chan *chan, void *dev)
 {
-	long left = PB_COPY_CHAN_WAIT;
+	return dmaengine_get_dma_device(chan) == dev;
+}
+
+/*
+ * A DMA_MEMCPY channel of its own, as one of at most max_copies; on @dev's
+ * engine when @dev is given (a copy taking a channel again after a slow
+ * fault: its dma-bufs are attached for that device).  When none may be
+ * taken while other copies hold one (or, for @dev, while its driver is
+ * bound), wait for a release: killable, and at most PB_COPY_CHAN_WAIT in
+ * all.  -ENODEV when there is nothing to wait for.
+ */
+static struct dma_chan *pb_copy_chan_get(struct device *dev)
+{
+	long left = PB_COPY_CHAN_WAIT, step, slice;
 	struct dma_chan *chan;
 	dma_cap_mask_t mask;
 	unsigned int gen;
@@ -647,24 +711,31 @@ static struct dma_chan *pb_copy_chan_get(void)
 		mutex_lock(&pb_copy_chan_lock);
 		if (pb_copy_chans < clamp(READ_ONCE(max_copies), 1U,
 					  (unsigned int)PB_COPY_MAX_COPIES)) {
-			chan = dma_request_chan_by_mask(&mask);
-			if (!IS_ERR(chan)) {
+			chan = dma_request_channel(mask,
+						   dev ? pb_chan_on_dev : NULL,
+						   dev);
+			if (chan) {
 				pb_copy_chans++;
 				mutex_unlock(&pb_copy_chan_lock);
 				return chan;
 			}
-			if (!pb_copy_chans) {	/* none is ours to wait for */
+			if (!pb_copy_chans && !dev) {	/* none to wait for */
 				mutex_unlock(&pb_copy_chan_lock);
 				break;
 			}
 		}
 		gen = pb_copy_chan_gen;
 		mutex_unlock(&pb_copy_chan_lock);
-		left = wait_event_killable_timeout(pb_copy_chan_wq,
-						   READ_ONCE(pb_copy_chan_gen) != gen,
-						   left);
-		if (left < 0)
+		if (dev && !READ_ONCE(dev->driver))
+			return ERR_PTR(-ENODEV);	/* the engine went away */
+		/* a release by a client other than peerbridge wakes no one */
+		step = min_t(long, left, HZ);
+		slice = wait_event_killable_timeout(pb_copy_chan_wq,
+						    READ_ONCE(pb_copy_chan_gen) != gen,
+						    step);
+		if (slice < 0)
 			return ERR_PTR(-EINTR);
+		left -= step - slice;
 		if (!left)
 			return ERR_PTR(-EBUSY);
 	}
@@ -691,15 +762,60 @@ static void pb_copy_chan_put(struct dma_chan *chan, bool stuck)
 }
 
 /*
+ * Pin the window's ordinary memory, holding the channel only while no pin
+ * waits: when one would, the channel goes back to others for the wait and
+ * is taken again after it, on the same engine.
+ */
+static int pb_window_pin(struct dma_chan **chanp, struct pb_copy_op *op,
+			 struct pb_side *dst, struct pb_side *src, u64 done,
+			 u64 len)
+{
+	struct pb_side *sides[] = { dst, src };
+	struct dma_chan *chan;
+	bool wait = false;
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(sides); i++) {
+		if (sides[i]->kind != PB_SIDE_HOST)
+			continue;
+		ret = pb_host_pin(sides[i], sides[i]->addr + done, len, true);
+		if (ret == -EAGAIN)
+			wait = true;
+		else if (ret)
+			return ret;
+	}
+	if (!wait)
+		return 0;
+
+	pb_copy_chan_put(*chanp, false);
+	*chanp = NULL;
+	for (i = 0; i < ARRAY_SIZE(sides); i++) {
+		if (sides[i]->kind != PB_SIDE_HOST || sides[i]->nr_pages)
+			continue;
+		ret = pb_host_pin(sides[i], sides[i]->addr + done, len, false);
+		if (ret)
+			return ret;
+	}
+	if (pb_copy_cancelled(op))
+		return -ENODEV;
+	chan = pb_copy_chan_get(dst->dev);
+	if (IS_ERR(chan))
+		return PTR_ERR(chan);
+	*chanp = chan;
+	return 0;
+}
+
+/*
  * Window by window: pin the window's ordinary memory, map its peer memory,
  * move the bytes, give everything back.  Memory and time per step are
  * bounded whatever the length.  Revocation of a window's memory cancels
  * the copy; memory revoked between windows is found gone (ENODEV) when the
  * next window maps it, and a peer range an exporter has moved meanwhile is
  * followed where the mapping now resolves, as a CPU copy would.  Fatal
- * signals end the copy between windows as within one.
+ * signals end the copy between windows as within one.  *@chanp is the
+ * channel held, NULL if a slow pin ended the copy without one.
  */
-static int pb_copy_windows(struct dma_chan *chan, struct pb_copy_op *op,
+static int pb_copy_windows(struct dma_chan **chanp, struct pb_copy_op *op,
 			   struct pb_side *dst, struct pb_side *src,
 			   struct peerbridge_copy *arg, u64 window, bool *stuck)
 {
@@ -713,6 +829,7 @@ static int pb_copy_windows(struct dma_chan *chan, struct pb_copy_op *op,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		w = min(arg->len - done, window);
+		ret = pb_window_pin(chanp, op, dst, src, done, w);
 		/* every side covers at least the final w: it only shrinks */
 		for (host = 1; host >= 0 && !ret; host--) {
 			ret = pb_side_window(dst, host, done, &w);
@@ -725,8 +842,8 @@ static int pb_copy_windows(struct dma_chan *chan, struct pb_copy_op *op,
 			arg->src_dma = src->runs[0].addr;
 		}
 		if (!ret)
-			ret = pb_copy_runs(chan, op, dst, src, w, &arg->copied,
-					   stuck);
+			ret = pb_copy_runs(*chanp, op, dst, src, w,
+					   &arg->copied, stuck);
 		if (*stuck)
 			break;	/* the engine may still write: keep it all */
 		pb_side_window_release(src);
@@ -761,13 +878,17 @@ static int pb_copy(struct peerbridge_copy *arg)
 		ret = pb_side_check(&src, &arg->src, arg->len);
 	if (ret)
 		goto out_release;
-	chan = pb_copy_chan_get();
+	chan = pb_copy_chan_get(NULL);
 	if (IS_ERR(chan)) {
 		ret = PTR_ERR(chan);
 		chan = NULL;
 		goto out_release;
 	}
-	dst.dev = dmaengine_get_dma_device(chan);
+	/*
+	 * The attachments name the engine's device, also while the copy holds
+	 * no channel: its structure stays, whatever becomes of its driver.
+	 */
+	dst.dev = get_device(dmaengine_get_dma_device(chan));
 	src.dev = dst.dev;
 	strscpy_pad(arg->channel, dma_chan_name(chan), sizeof(arg->channel));
 	strscpy_pad(arg->engine, dev_name(dst.dev), sizeof(arg->engine));
@@ -776,7 +897,7 @@ static int pb_copy(struct peerbridge_copy *arg)
 	if (!ret)
 		ret = pb_side_prepare(&src, window);
 	if (!ret)
-		ret = pb_copy_windows(chan, op, &dst, &src, arg, window,
+		ret = pb_copy_windows(&chan, op, &dst, &src, arg, window,
 				      &stuck);
 	if (stuck) {
 		/*
@@ -793,6 +914,7 @@ out_release:
 	pb_side_release(&dst);
 	if (chan)
 		pb_copy_chan_put(chan, false);
+	put_device(dst.dev);
 	kref_put(&op->ref, pb_copy_op_free);
 	/* an exporter's interruptible wait: the copy is not restarted */
 	return ret == -ERESTARTSYS ? -EINTR : ret;

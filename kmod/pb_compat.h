@@ -30,4 +30,16 @@ static inline void pb_vm_flags_set(struct vm_area_struct *vma,
 #define pb_devnode_dev_t const struct device
 #endif
 
+/* pin_user_pages() lost its vmas argument in 6.5. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+static inline long pb_pin_user_pages(unsigned long start, unsigned long nr,
+				     unsigned int gup_flags,
+				     struct page **pages)
+{
+	return pin_user_pages(start, nr, gup_flags, pages, NULL);
+}
+#else
+#define pb_pin_user_pages pin_user_pages
+#endif
+
 #endif /* _PB_COMPAT_H */

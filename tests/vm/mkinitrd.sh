@@ -5,7 +5,7 @@
 #   mkinitrd.sh <kver> <out.cpio.gz> <build-dir>
 # It holds busybox-static, the guest init, peerbridge.ko, the sample driver
 # pb_vga.ko and the test-only pb_edu_dma.ko (a dmaengine driver for QEMU's
-# edu) and pb_test_importer.ko for <kver>, the
+# edu), pb_test_importer.ko and pb_slow_fault.ko for <kver>, the
 # distro modules the suite needs (with their dependencies, decompressed),
 # pbctl, the VM suite and the demo, plus exactly the shared libraries those
 # binaries load.
@@ -51,9 +51,11 @@ for m in ${PB_DISTRO_MODULES-nvme vgem}; do
 	add_module "$m"
 done
 cp "$b/kmod/$kver/peerbridge.ko" "$b/tkmod/$kver/pb_edu_dma.ko" \
-	"$b/tkmod/$kver/pb_test_importer.ko" "$b/samples/$kver/pb_vga.ko" \
+	"$b/tkmod/$kver/pb_test_importer.ko" "$b/tkmod/$kver/pb_slow_fault.ko" \
+	"$b/samples/$kver/pb_vga.ko" \
 	"$root"/lib/modules/
-printf '%s\n' peerbridge.ko pb_edu_dma.ko pb_test_importer.ko pb_vga.ko \
+printf '%s\n' peerbridge.ko pb_edu_dma.ko pb_test_importer.ko pb_slow_fault.ko \
+	pb_vga.ko \
 	>> "$root"/etc/modules
 
 # --- binaries and exactly the libraries they need ----------------------------

@@ -62,13 +62,25 @@ boot() {
 	wait $qpid
 	qrc=$?
 }
+# the last lines the guest's console printed: where a CI log is all there
+# is, a panic or a hang must be readable from it
+console_tail() {
+	tr -d '\r' < "$1" | tail -n 80 | sed "s/^/PB-RIG: $kver: console: /"
+}
+
 set +e
 boot
-# the kernel splatted while booting, before the guest loaded anything of
-# ours (tests/vm/init checks): not a verdict on peerbridge; once more
+# the kernel splatted while booting, or died before it ran the guest's
+# init, with nothing of ours loaded (tests/vm/init checks): not a verdict
+# on peerbridge; shown, then booted once more
 if grep -q '^PB-BOOT-SPLAT' "$log"; then
 	mv "$log" "$log.boot-splat"
 	echo "PB-RIG: $kver: the kernel splatted while booting, before any module of ours was loaded (log: $log.boot-splat); booting again"
+	boot
+elif [ $qrc != 124 ] && [ $qrc != 137 ] && ! grep -q 'PB-INIT' "$log"; then
+	mv "$log" "$log.early"
+	echo "PB-RIG: $kver: the guest died before its init ran (a kernel or QEMU failure; log: $log.early); booting again"
+	console_tail "$log.early"
 	boot
 fi
 set -e
@@ -76,11 +88,13 @@ set -e
 status=0
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	echo "PB-RIG: $kver: guest did not finish within ${timeout}s; serial log: $log"
+	console_tail "$log"
 	status=1
 fi
 grc=$(sed -n 's/^PB-EXIT rc=\([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
 if [ -z "$grc" ]; then
 	echo "PB-RIG: $kver: guest ended without a result (crash or panic?); serial log: $log"
+	[ $status != 0 ] || console_tail "$log"
 	echo "PB-RIG: $kver:guest_finished: Failed"
 	exit 1
 elif [ "$grc" != 0 ]; then

@@ -6,28 +6,39 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
 
 #include <xf86drm.h>
 
 #include <uapi/peerbridge.h>
 
+#include "../kmod/pb_slow_fault.h"
 #include "pbvm.h"
 
 #define PAGE 4096UL
+#define MAX_COPIES "/sys/module/peerbridge/parameters/max_copies"
+#define MAX_COPIES_DEFAULT "2"
 
 static void copy_setup(void)
 {
 	setup_ctx();
 	find_pci(ID_EDU, 0, g_edu);
+}
+
+/* a test that failed half way leaves no parameter changed */
+static void copy_teardown(void)
+{
+	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
+	teardown_ctx();
 }
 
 /* a whole-region dma-buf of a freshly mapped region */
@@ -606,6 +617,7 @@ struct copy_job {
 	struct pb_buf dst, src;
 	size_t len;
 	int err;
+	bool done;		/* err is set; the thread may still be exiting */
 	pthread_t thread;
 };
 
@@ -614,6 +626,7 @@ static void *copy_job_run(void *arg)
 	struct copy_job *job = arg;
 
 	job->err = copy_bufs(&job->dst, &job->src, job->len, NULL);
+	__atomic_store_n(&job->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -699,7 +712,6 @@ START_TEST(copy_proceeds_on_a_second_channel_while_another_copy_runs)
 }
 END_TEST
 
-#define MAX_COPIES "/sys/module/peerbridge/parameters/max_copies"
 
 /* peerbridge never takes more than max_copies channels from the system */
 START_TEST(copy_beyond_max_copies_waits_for_a_channel_then_completes)
@@ -713,12 +725,202 @@ START_TEST(copy_beyond_max_copies_waits_for_a_channel_then_completes)
 	copy_job_start(&b, PAGE, 0x4554);
 	b_early = copy_job_ends_within(&b, 2);
 	busy_copy_finish(&bc);
-	write_file(MAX_COPIES, "2");
+	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
 	if (!b_early)
 		ck_assert_int_eq(pthread_join(b.thread, NULL), 0);
 	ck_assert_msg(!b_early, "a second copy took a channel beyond max_copies=1");
 	ck_assert_int_eq(b.err, 0);
 	ck_assert_int_eq(pb_verify_pattern(b.dst.addr, PAGE, 0x4554), -1);
+}
+END_TEST
+
+/* faults served in the guest's own time, as a FUSE daemon's are */
+#define SLOW_LEN (16 * 1024)
+
+static int slow_faults_waiting(int fd)
+{
+	char text[16] = "";
+
+	if (pread(fd, text, sizeof(text) - 1, 0) <= 0)
+		return -1;
+	return atoi(text);
+}
+
+/*
+ * A child copies from a mapping whose first fault waits until released;
+ * its mm stays locked meanwhile, so the other copy runs in the parent.
+ */
+START_TEST(copy_waiting_on_a_slow_page_fault_leaves_its_channel_to_others)
+{
+	bool waited = false, b_early;
+	unsigned char *slow;
+	struct copy_job b;
+	int fd, i, st;
+	pid_t pid;
+
+	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	slow = mmap(NULL, SLOW_LEN, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(slow, MAP_FAILED);
+	ck_assert_int_eq(write_file(MAX_COPIES, "1"), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		unsigned char *dst = host_alloc(SLOW_LEN);
+		struct pb_buf d = va_side(dst), src = va_side(slow);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a failed test ends it */
+
+		if (copy_bufs(&d, &src, SLOW_LEN, NULL))
+			_exit(1);
+		for (i = 0; i < SLOW_LEN; i++)
+			if (dst[i] != pbsf_byte(i))
+				_exit(2);
+		_exit(0);
+	}
+	for (i = 0; i < 1000 && !waited; i++) {
+		waited = slow_faults_waiting(fd) > 0;
+		usleep(10000);
+	}
+	/* without a channel of its own it would wait, then fail with EBUSY */
+	copy_job_start(&b, PAGE, 0x4664);
+	b_early = copy_job_ends_within(&b, 10);
+	ck_assert_int_eq(write(fd, "1", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
+	if (!b_early)
+		ck_assert_int_eq(pthread_join(b.thread, NULL), 0);
+	ck_assert_msg(waited, "the child's copy never waited on its fault");
+	ck_assert_msg(b_early, "a copy waited for the channel of a copy stalled on a page fault");
+	ck_assert_int_eq(b.err, 0);
+	ck_assert_int_eq(pb_verify_pattern(b.dst.addr, PAGE, 0x4664), -1);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the slow copy failed at step %d", WEXITSTATUS(st));
+	munmap(slow, SLOW_LEN);
+	close(fd);
+}
+END_TEST
+
+/* a thread that waits for a byte on @go, then does its one thing */
+struct blocker {
+	int go[2];
+	const volatile unsigned char *touch;	/* read this byte */
+	void *unmap;				/* or munmap this page */
+	unsigned char got;
+	pthread_t thread;
+};
+
+static void *blocker_run(void *arg)
+{
+	struct blocker *b = arg;
+	char c;
+
+	if (read(b->go[0], &c, 1) != 1)
+		return NULL;
+	if (b->touch)
+		b->got = *b->touch;
+	else
+		munmap(b->unmap, PAGE);
+	return NULL;
+}
+
+/* touch the stack the calls after this one will use */
+static __attribute__((noinline)) void prefault_stack(void)
+{
+	volatile unsigned char stack[64 * 1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(stack); i += PAGE)
+		stack[i] = 0;
+}
+
+/*
+ * A copy that faults nothing in, once its code has run before: on 6.1
+ * every fault, even of the thread's stack or of library text, takes the
+ * mmap lock, which the test holds up.
+ */
+static void *copy_job_run_prefaulted(void *arg)
+{
+	prefault_stack();
+	return copy_job_run(arg);
+}
+
+/* threads are created before the mm is blocked: creating one maps */
+static void blocker_start(struct blocker *b)
+{
+	ck_assert_int_eq(pipe2(b->go, O_CLOEXEC), 0);
+	ck_assert_int_eq(pthread_create(&b->thread, NULL, blocker_run, b), 0);
+}
+
+static void blocker_go(struct blocker *b)
+{
+	ck_assert_int_eq(write(b->go[1], "g", 1), 1);
+}
+
+/*
+ * One thread of the process stalls in a fault user space serves, holding
+ * the mmap lock; another's munmap queues for it; a copy of present memory
+ * in that process neither waits for the lock while it holds a channel nor
+ * stops: ordinary memory already mapped is pinned without the lock.
+ */
+START_TEST(copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm)
+{
+	struct blocker toucher = { 0 }, unmapper = { 0 };
+	const size_t len = 8 * 8192;	/* eight windows, ~3 s on edu */
+	struct copy_job c = { .len = len }, warm = { .len = PAGE };
+	bool waited = false, early, done;
+	unsigned char *slow;
+	int fd, i;
+
+	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	slow = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(slow, MAP_FAILED);
+	toucher.touch = slow;
+	unmapper.unmap = mmap(NULL, PAGE, PROT_READ,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(unmapper.unmap, MAP_FAILED);
+	blocker_start(&toucher);
+	blocker_start(&unmapper);
+	c.dst = va_side(host_alloc(len));
+	c.src = va_side(host_alloc(len));
+	pb_fill_pattern(c.src.addr, len, 0x4994);
+	pb_fill_pattern(c.dst.addr, len, ~0x4994ULL);	/* present, writable */
+	warm.dst = c.dst;
+	warm.src = c.src;
+	copy_job_run_prefaulted(&warm);		/* its code is mapped now */
+	ck_assert_int_eq(warm.err, 0);
+	pb_fill_pattern(c.dst.addr, len, ~0x4994ULL);
+	ck_assert_int_eq(pthread_create(&c.thread, NULL,
+				       copy_job_run_prefaulted, &c), 0);
+
+	/* its first window has arrived: past its checks, into its windows */
+	for (i = 0; i < 3000 && pb_verify_pattern(c.dst.addr, 8192, 0x4994) != -1; i++)
+		usleep(10000);
+	blocker_go(&toucher);
+	for (i = 0; i < 1000 && !waited; i++) {
+		waited = slow_faults_waiting(fd) > 0;
+		usleep(10000);
+	}
+	blocker_go(&unmapper);
+	usleep(100000);
+	/* still copying once the mm is blocked: the test tests something */
+	early = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
+	for (i = 0; i < 2000 && !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	done = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
+	ck_assert_int_eq(write(fd, "1", 1), 1);
+	ck_assert_int_eq(pthread_join(toucher.thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(unmapper.thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
+	ck_assert_msg(waited, "the fault never waited");
+	ck_assert_msg(!early, "the copy ended before the mm was blocked");
+	ck_assert_msg(done, "the copy stopped while the process's mmap lock was contended");
+	ck_assert_int_eq(c.err, 0);
+	ck_assert_int_eq(pb_verify_pattern(c.dst.addr, len, 0x4994), -1);
+	ck_assert_uint_eq(toucher.got, pbsf_byte(0));
+	munmap(slow, PAGE);
+	close(fd);
 }
 END_TEST
 
@@ -730,7 +932,7 @@ Suite *suite_copy(void)
 	TCase *tp = tcase_create("pbctl");
 	TCase *tw = tcase_create("windows");
 
-	tcase_add_checked_fixture(tc, copy_setup, teardown_ctx);
+	tcase_add_checked_fixture(tc, copy_setup, copy_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, copy_vram_to_cmb_peer_to_peer_below_switch);
 	tcase_add_test(tc, copy_region_to_host_memory);
@@ -752,6 +954,7 @@ Suite *suite_copy(void)
 	tcase_add_test(tc, copy_failing_part_way_reports_only_what_arrived);
 	tcase_add_test(tc, copy_proceeds_on_a_second_channel_while_another_copy_runs);
 	tcase_add_test(tc, copy_beyond_max_copies_waits_for_a_channel_then_completes);
+	tcase_add_test(tc, copy_waiting_on_a_slow_page_fault_leaves_its_channel_to_others);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tw, small_windows_setup, small_windows_teardown);
@@ -759,6 +962,7 @@ Suite *suite_copy(void)
 	tcase_add_test(tw, copy_across_many_windows_from_host_into_peer_mapping);
 	tcase_add_test(tw, copy_across_many_windows_from_export_into_host_memory);
 	tcase_add_test(tw, copy_across_many_windows_from_a_foreign_dmabuf_of_scattered_pages);
+	tcase_add_test(tw, copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm);
 	suite_add_tcase(s, tw);
 
 	tcase_add_checked_fixture(ta, setup_ctx, teardown_ctx);
