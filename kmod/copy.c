@@ -362,7 +362,7 @@ static bool pb_faults_are_quick(struct mm_struct *mm, u64 addr, u64 len)
 	struct vm_area_struct *vma;
 	u64 end = addr + len;
 
-	mmap_assert_locked(mm);
+	lockdep_assert_held(&mm->mmap_lock);
 	for (; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start > addr || !vma_is_anonymous(vma) ||
