@@ -130,6 +130,7 @@ struct pb_side {
 	struct sg_table *sgt;
 	/* peer user-address side: the importer API, as any driver would */
 	struct peerbridge_mapping *peer;
+	bool mm_contended;		/* the mmap lock was not free */
 	/* ordinary user-address side */
 	struct page **pages;		/* max_runs of them */
 	unsigned int nr_pages;
@@ -436,9 +437,10 @@ static int pb_window_peer(struct pb_side *side, u64 addr, u64 *len)
 	u64 covered = 0;
 	unsigned int i;
 
-	side->peer = peerbridge_map_user(current->mm, addr, *len, side->dev,
-					 pb_side_writes(side),
-					 &pb_copy_peer_ops, side->op);
+	/* with a channel held: never wait for the mmap lock */
+	side->peer = pb_map_user_nowait(current->mm, addr, *len, side->dev,
+					pb_side_writes(side), &pb_copy_peer_ops,
+					side->op, &side->mm_contended);
 	if (IS_ERR(side->peer)) {
 		int ret = PTR_ERR(side->peer);
 
@@ -761,6 +763,21 @@ static void pb_copy_chan_put(struct dma_chan *chan, bool stuck)
 	wake_up_all(&pb_copy_chan_wq);
 }
 
+/* after a wait without a channel: one of @dev's engine, unless revoked */
+static int pb_copy_chan_retake(struct dma_chan **chanp, struct pb_copy_op *op,
+			       struct device *dev)
+{
+	struct dma_chan *chan;
+
+	if (pb_copy_cancelled(op))
+		return -ENODEV;
+	chan = pb_copy_chan_get(dev);
+	if (IS_ERR(chan))
+		return PTR_ERR(chan);
+	*chanp = chan;
+	return 0;
+}
+
 /*
  * Pin the window's ordinary memory, holding the channel only while no pin
  * waits: when one would, the channel goes back to others for the wait and
@@ -771,7 +788,6 @@ static int pb_window_pin(struct dma_chan **chanp, struct pb_copy_op *op,
 			 u64 len)
 {
 	struct pb_side *sides[] = { dst, src };
-	struct dma_chan *chan;
 	bool wait = false;
 	int i, ret;
 
@@ -796,13 +812,25 @@ static int pb_window_pin(struct dma_chan **chanp, struct pb_copy_op *op,
 		if (ret)
 			return ret;
 	}
-	if (pb_copy_cancelled(op))
-		return -ENODEV;
-	chan = pb_copy_chan_get(dst->dev);
-	if (IS_ERR(chan))
-		return PTR_ERR(chan);
-	*chanp = chan;
-	return 0;
+	return pb_copy_chan_retake(chanp, op, dst->dev);
+}
+
+/*
+ * A peer side found the mmap lock taken (by a fault user space serves, or
+ * a writer queued behind one): wait for it without the channel, then take
+ * one of the same engine again; the window starts over.
+ */
+static int pb_copy_wait_mm(struct dma_chan **chanp, struct pb_copy_op *op,
+			   struct device *dev)
+{
+	struct mm_struct *mm = current->mm;
+
+	pb_copy_chan_put(*chanp, false);
+	*chanp = NULL;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	mmap_read_unlock(mm);
+	return pb_copy_chan_retake(chanp, op, dev);
 }
 
 /*
@@ -829,6 +857,8 @@ static int pb_copy_windows(struct dma_chan **chanp, struct pb_copy_op *op,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		w = min(arg->len - done, window);
+		dst->mm_contended = false;
+		src->mm_contended = false;
 		ret = pb_window_pin(chanp, op, dst, src, done, w);
 		/* every side covers at least the final w: it only shrinks */
 		for (host = 1; host >= 0 && !ret; host--) {
@@ -848,6 +878,11 @@ static int pb_copy_windows(struct dma_chan **chanp, struct pb_copy_op *op,
 			break;	/* the engine may still write: keep it all */
 		pb_side_window_release(src);
 		pb_side_window_release(dst);
+		if (ret == -EWOULDBLOCK &&
+		    (dst->mm_contended || src->mm_contended)) {
+			ret = pb_copy_wait_mm(chanp, op, dst->dev);
+			continue;	/* the same window again */
+		}
 		done += w;
 	}
 	return ret;

@@ -126,18 +126,17 @@ static void pb_import_trim(struct pb_import *im, unsigned long addr, u64 len)
  * region left the live state (-ENODEV).  Both are checked under the list's
  * lock: a revocation that starts later takes that lock after us and finds
  * this mapping; one that started earlier is seen, and the mapping is never
- * joined, so its invalidate callback is never called for it.
+ * joined, so its invalidate callback is never called for it.  Called with
+ * @mm's mmap lock held for reading, which it releases.
  */
 static int pb_import_once(struct pb_import *im, struct mm_struct *mm,
-			  unsigned long addr, u64 len)
+			  unsigned long addr, u64 len, int seq)
 {
 	struct peerbridge_region *region;
-	int seq = pb_revoke_seq_begin();
 	bool raced, live;
 	int ret;
 
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
+	lockdep_assert_held(&mm->mmap_lock);
 	ret = pb_walk_peer_range(mm, addr, len, pb_import_span, im);
 	mmap_read_unlock(mm);
 	if (ret)
@@ -172,13 +171,18 @@ err_unmap_raw:
 	return ret;
 }
 
-struct peerbridge_mapping *
-peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
-		    struct device *dev, bool write,
-		    const struct peerbridge_importer_ops *ops, void *priv)
+/*
+ * With @contended, the mmap lock is only tried: when it is not free at
+ * once, *@contended is set and the result is -EWOULDBLOCK.
+ */
+static struct peerbridge_mapping *
+pb_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
+	    struct device *dev, bool write,
+	    const struct peerbridge_importer_ops *ops, void *priv,
+	    bool *contended)
 {
 	struct pb_import *im;
-	int ret, tries = 0;
+	int ret, seq, tries = 0;
 
 	if (!mm || !dev)
 		return ERR_PTR(-EINVAL);
@@ -193,7 +197,17 @@ peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 	im->pid = task_tgid_nr(current);
 
 	do {
-		ret = pb_import_once(im, mm, addr, len);
+		seq = pb_revoke_seq_begin();
+		if (contended && !mmap_read_trylock(mm)) {
+			*contended = true;
+			ret = -EWOULDBLOCK;
+			break;
+		}
+		if (!contended && mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = pb_import_once(im, mm, addr, len, seq);
 	} while (ret == -EAGAIN && ++tries < PB_RESOLVE_TRIES);
 	if (ret) {
 		kfree(im->raw);
@@ -202,7 +216,25 @@ peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
 	}
 	return &im->pub;
 }
+
+struct peerbridge_mapping *
+peerbridge_map_user(struct mm_struct *mm, unsigned long addr, u64 len,
+		    struct device *dev, bool write,
+		    const struct peerbridge_importer_ops *ops, void *priv)
+{
+	return pb_map_user(mm, addr, len, dev, write, ops, priv, NULL);
+}
 EXPORT_SYMBOL_GPL(peerbridge_map_user);
+
+struct peerbridge_mapping *
+pb_map_user_nowait(struct mm_struct *mm, unsigned long addr, u64 len,
+		   struct device *dev, bool write,
+		   const struct peerbridge_importer_ops *ops, void *priv,
+		   bool *contended)
+{
+	*contended = false;
+	return pb_map_user(mm, addr, len, dev, write, ops, priv, contended);
+}
 
 void peerbridge_unmap_user(struct peerbridge_mapping *map)
 {

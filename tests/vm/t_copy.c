@@ -349,6 +349,7 @@ static void small_windows_setup(void)
 static void small_windows_teardown(void)
 {
 	write_file(COPY_WINDOW, "1024");
+	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
 	teardown_ctx();
 }
 
@@ -924,6 +925,100 @@ START_TEST(copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm)
 }
 END_TEST
 
+/*
+ * The same block, with a copy from a dma-buf into peer memory, which it
+ * reaches through the mmap lock: the copy waits for the lock, but without
+ * its channel, which a copy of another process (forked before the mm is
+ * blocked: fork takes the lock) then gets under max_copies=1.
+ */
+START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
+{
+	struct blocker toucher = { 0 }, unmapper = { 0 };
+	const size_t len = 8 * 8192;
+	struct copy_job c = { .len = len }, warm = { .len = PAGE };
+	unsigned char *slow, *vram, *cmb;
+	bool waited = false, other_done = false;
+	int fd, cfd, go[2], i, st = -1;
+	size_t vlen, clen;
+	pid_t other;
+
+	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	slow = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(slow, MAP_FAILED);
+	toucher.touch = slow;
+	unmapper.unmap = mmap(NULL, PAGE, PROT_READ,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(unmapper.unmap, MAP_FAILED);
+	vram = map_region(g_vram, &vlen);
+	memset(vram, 0, len);			/* every page mapped now */
+	c.dst = va_side(vram);
+	/* a dma-buf source: no ordinary memory, whose pin would park first */
+	cfd = region_fd(g_cmb, &cmb, &clen);
+	pb_fill_pattern(cmb, len, 0x4bb4);
+	c.src = dmabuf_side(cfd, 0);
+	warm.dst = c.dst;
+	warm.src = c.src;
+	copy_job_run_prefaulted(&warm);		/* its code is mapped now */
+	ck_assert_int_eq(warm.err, 0);
+	memset(vram, 0, len);
+
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	other = fork();
+	ck_assert_int_ge(other, 0);
+	if (!other) {
+		unsigned char *a = host_alloc(PAGE), *b = host_alloc(PAGE);
+		struct pb_buf d = va_side(b), sr = va_side(a);
+		char ch;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pb_fill_pattern(a, PAGE, 0x4cc4);
+		if (read(go[0], &ch, 1) != 1)
+			_exit(1);
+		if (copy_bufs(&d, &sr, PAGE, NULL))
+			_exit(2);
+		_exit(pb_verify_pattern(b, PAGE, 0x4cc4) == -1 ? 0 : 3);
+	}
+	ck_assert_int_eq(write_file(MAX_COPIES, "1"), 0);
+	blocker_start(&toucher);
+	blocker_start(&unmapper);
+	ck_assert_int_eq(pthread_create(&c.thread, NULL,
+				       copy_job_run_prefaulted, &c), 0);
+
+	for (i = 0; i < 3000 && pb_verify_pattern(vram, 8192, 0x4bb4) != -1; i++)
+		usleep(10000);
+	blocker_go(&toucher);
+	for (i = 0; i < 1000 && !waited; i++) {
+		waited = slow_faults_waiting(fd) > 0;
+		usleep(10000);
+	}
+	blocker_go(&unmapper);
+	/* past a window's end (0.4 s): the copy reaches its peer side */
+	usleep(1000000);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	for (i = 0; i < 1000 && !other_done; i++) {
+		other_done = waitpid(other, &st, WNOHANG) == other;
+		usleep(10000);
+	}
+	ck_assert_int_eq(write(fd, "1", 1), 1);
+	ck_assert_int_eq(pthread_join(toucher.thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(unmapper.thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
+	if (!other_done)
+		ck_assert_int_eq(waitpid(other, &st, 0), other);
+	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
+	ck_assert_msg(waited, "the fault never waited");
+	ck_assert_msg(other_done, "a copy waited for the channel of a copy blocked on its mmap lock");
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the other process's copy failed at step %d", WEXITSTATUS(st));
+	ck_assert_int_eq(c.err, 0);
+	ck_assert_int_eq(pb_verify_pattern(vram, len, 0x4bb4), -1);
+	munmap(slow, PAGE);
+	close(cfd);
+	close(fd);
+}
+END_TEST
+
 Suite *suite_copy(void)
 {
 	Suite *s = suite_create("copy");
@@ -963,6 +1058,7 @@ Suite *suite_copy(void)
 	tcase_add_test(tw, copy_across_many_windows_from_export_into_host_memory);
 	tcase_add_test(tw, copy_across_many_windows_from_a_foreign_dmabuf_of_scattered_pages);
 	tcase_add_test(tw, copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm);
+	tcase_add_test(tw, copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel);
 	suite_add_tcase(s, tw);
 
 	tcase_add_checked_fixture(ta, setup_ctx, teardown_ctx);
