@@ -825,6 +825,74 @@ static void *blocker_run(void *arg)
 	return NULL;
 }
 
+/* threads are created before the mm is blocked: creating one maps */
+static void blocker_start(struct blocker *b)
+{
+	ck_assert_int_eq(pipe2(b->go, O_CLOEXEC), 0);
+	ck_assert_int_eq(pthread_create(&b->thread, NULL, blocker_run, b), 0);
+}
+
+static void blocker_go(struct blocker *b)
+{
+	ck_assert_int_eq(write(b->go[1], "g", 1), 1);
+}
+
+/*
+ * The test process's mmap lock held up the way user space can: one thread
+ * stalled in a fault pb_slow_fault serves (holding the lock for reading),
+ * another's munmap queued behind it for writing.
+ */
+struct mm_block {
+	int fd;
+	unsigned char *slow;
+	struct blocker toucher, unmapper;
+	bool waited;
+};
+
+static void mm_block_prepare(struct mm_block *mb)
+{
+	memset(mb, 0, sizeof(*mb));
+	mb->fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(mb->fd, 0);
+	mb->slow = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, mb->fd, 0);
+	ck_assert_ptr_ne(mb->slow, MAP_FAILED);
+	mb->toucher.touch = mb->slow;
+	mb->unmapper.unmap = mmap(NULL, PAGE, PROT_READ,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(mb->unmapper.unmap, MAP_FAILED);
+	blocker_start(&mb->toucher);
+	blocker_start(&mb->unmapper);
+}
+
+/* from here until mm_block_release(), no fault in this process ends */
+static void mm_block_engage(struct mm_block *mb)
+{
+	int i;
+
+	blocker_go(&mb->toucher);
+	for (i = 0; i < 1000 && !mb->waited; i++) {
+		mb->waited = slow_faults_waiting(mb->fd) > 0;
+		usleep(10000);
+	}
+	blocker_go(&mb->unmapper);
+}
+
+static void mm_block_release(struct mm_block *mb)
+{
+	ck_assert_int_eq(write(mb->fd, "1", 1), 1);
+	ck_assert_int_eq(pthread_join(mb->toucher.thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(mb->unmapper.thread, NULL), 0);
+}
+
+/* after the verdicts: the fault really waited, and mapped what it should */
+static void mm_block_close(struct mm_block *mb)
+{
+	ck_assert_msg(mb->waited, "the fault never waited");
+	ck_assert_uint_eq(mb->toucher.got, pbsf_byte(0));
+	munmap(mb->slow, PAGE);
+	close(mb->fd);
+}
+
 /* touch the stack the calls after this one will use */
 static __attribute__((noinline)) void prefault_stack(void)
 {
@@ -846,18 +914,6 @@ static void *copy_job_run_prefaulted(void *arg)
 	return copy_job_run(arg);
 }
 
-/* threads are created before the mm is blocked: creating one maps */
-static void blocker_start(struct blocker *b)
-{
-	ck_assert_int_eq(pipe2(b->go, O_CLOEXEC), 0);
-	ck_assert_int_eq(pthread_create(&b->thread, NULL, blocker_run, b), 0);
-}
-
-static void blocker_go(struct blocker *b)
-{
-	ck_assert_int_eq(write(b->go[1], "g", 1), 1);
-}
-
 /*
  * One thread of the process stalls in a fault user space serves, holding
  * the mmap lock; another's munmap queues for it; a copy of present memory
@@ -866,23 +922,13 @@ static void blocker_go(struct blocker *b)
  */
 START_TEST(copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm)
 {
-	struct blocker toucher = { 0 }, unmapper = { 0 };
 	const size_t len = 8 * 8192;	/* eight windows, ~3 s on edu */
 	struct copy_job c = { .len = len }, warm = { .len = PAGE };
-	bool waited = false, early, done;
-	unsigned char *slow;
-	int fd, i;
+	struct mm_block mb;
+	bool early, done;
+	int i;
 
-	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	slow = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	ck_assert_ptr_ne(slow, MAP_FAILED);
-	toucher.touch = slow;
-	unmapper.unmap = mmap(NULL, PAGE, PROT_READ,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(unmapper.unmap, MAP_FAILED);
-	blocker_start(&toucher);
-	blocker_start(&unmapper);
+	mm_block_prepare(&mb);
 	c.dst = va_side(host_alloc(len));
 	c.src = va_side(host_alloc(len));
 	pb_fill_pattern(c.src.addr, len, 0x4994);
@@ -898,30 +944,20 @@ START_TEST(copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm)
 	/* its first window has arrived: past its checks, into its windows */
 	for (i = 0; i < 3000 && pb_verify_pattern(c.dst.addr, 8192, 0x4994) != -1; i++)
 		usleep(10000);
-	blocker_go(&toucher);
-	for (i = 0; i < 1000 && !waited; i++) {
-		waited = slow_faults_waiting(fd) > 0;
-		usleep(10000);
-	}
-	blocker_go(&unmapper);
+	mm_block_engage(&mb);
 	usleep(100000);
 	/* still copying once the mm is blocked: the test tests something */
 	early = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
 	for (i = 0; i < 2000 && !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
 	done = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
-	ck_assert_int_eq(write(fd, "1", 1), 1);
-	ck_assert_int_eq(pthread_join(toucher.thread, NULL), 0);
-	ck_assert_int_eq(pthread_join(unmapper.thread, NULL), 0);
+	mm_block_release(&mb);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
-	ck_assert_msg(waited, "the fault never waited");
 	ck_assert_msg(!early, "the copy ended before the mm was blocked");
 	ck_assert_msg(done, "the copy stopped while the process's mmap lock was contended");
 	ck_assert_int_eq(c.err, 0);
 	ck_assert_int_eq(pb_verify_pattern(c.dst.addr, len, 0x4994), -1);
-	ck_assert_uint_eq(toucher.got, pbsf_byte(0));
-	munmap(slow, PAGE);
-	close(fd);
+	mm_block_close(&mb);
 }
 END_TEST
 
@@ -933,23 +969,15 @@ END_TEST
  */
 START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 {
-	struct blocker toucher = { 0 }, unmapper = { 0 };
 	const size_t len = 8 * 8192;
 	struct copy_job c = { .len = len }, warm = { .len = PAGE };
-	unsigned char *slow, *vram, *cmb;
-	bool waited = false, other_done = false;
-	int fd, cfd, go[2], i, st = -1;
+	bool other_done = false;
+	unsigned char *vram, *cmb;
+	int cfd, go[2], i, st = -1;
+	struct mm_block mb;
 	size_t vlen, clen;
 	pid_t other;
 
-	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	slow = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	ck_assert_ptr_ne(slow, MAP_FAILED);
-	toucher.touch = slow;
-	unmapper.unmap = mmap(NULL, PAGE, PROT_READ,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(unmapper.unmap, MAP_FAILED);
 	vram = map_region(g_vram, &vlen);
 	memset(vram, 0, len);			/* every page mapped now */
 	c.dst = va_side(vram);
@@ -980,19 +1008,13 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 		_exit(pb_verify_pattern(b, PAGE, 0x4cc4) == -1 ? 0 : 3);
 	}
 	ck_assert_int_eq(write_file(MAX_COPIES, "1"), 0);
-	blocker_start(&toucher);
-	blocker_start(&unmapper);
+	mm_block_prepare(&mb);
 	ck_assert_int_eq(pthread_create(&c.thread, NULL,
 				       copy_job_run_prefaulted, &c), 0);
 
 	for (i = 0; i < 3000 && pb_verify_pattern(vram, 8192, 0x4bb4) != -1; i++)
 		usleep(10000);
-	blocker_go(&toucher);
-	for (i = 0; i < 1000 && !waited; i++) {
-		waited = slow_faults_waiting(fd) > 0;
-		usleep(10000);
-	}
-	blocker_go(&unmapper);
+	mm_block_engage(&mb);
 	/* past a window's end (0.4 s): the copy reaches its peer side */
 	usleep(1000000);
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
@@ -1000,22 +1022,18 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 		other_done = waitpid(other, &st, WNOHANG) == other;
 		usleep(10000);
 	}
-	ck_assert_int_eq(write(fd, "1", 1), 1);
-	ck_assert_int_eq(pthread_join(toucher.thread, NULL), 0);
-	ck_assert_int_eq(pthread_join(unmapper.thread, NULL), 0);
+	mm_block_release(&mb);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
 	if (!other_done)
 		ck_assert_int_eq(waitpid(other, &st, 0), other);
 	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
-	ck_assert_msg(waited, "the fault never waited");
 	ck_assert_msg(other_done, "a copy waited for the channel of a copy blocked on its mmap lock");
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "the other process's copy failed at step %d", WEXITSTATUS(st));
 	ck_assert_int_eq(c.err, 0);
 	ck_assert_int_eq(pb_verify_pattern(vram, len, 0x4bb4), -1);
-	munmap(slow, PAGE);
+	mm_block_close(&mb);
 	close(cfd);
-	close(fd);
 }
 END_TEST
 
