@@ -971,7 +971,7 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 {
 	const size_t len = 8 * 8192;
 	struct copy_job c = { .len = len }, warm = { .len = PAGE };
-	bool other_done = false;
+	bool other_done = false, parked;
 	unsigned char *vram, *cmb;
 	int cfd, go[2], i, st = -1;
 	struct mm_block mb;
@@ -999,6 +999,7 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 		struct pb_buf d = va_side(b), sr = va_side(a);
 		char ch;
 
+		close(go[1]);		/* the parent's end: EOF if it dies */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pb_fill_pattern(a, PAGE, 0x4cc4);
 		if (read(go[0], &ch, 1) != 1)
@@ -1007,6 +1008,7 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 			_exit(2);
 		_exit(pb_verify_pattern(b, PAGE, 0x4cc4) == -1 ? 0 : 3);
 	}
+	close(go[0]);
 	ck_assert_int_eq(write_file(MAX_COPIES, "1"), 0);
 	mm_block_prepare(&mb);
 	ck_assert_int_eq(pthread_create(&c.thread, NULL,
@@ -1014,6 +1016,7 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 
 	for (i = 0; i < 3000 && pb_verify_pattern(vram, 8192, 0x4bb4) != -1; i++)
 		usleep(10000);
+	waitpid(other, NULL, WNOHANG);	/* its code is mapped before the block */
 	mm_block_engage(&mb);
 	/* past a window's end (0.4 s): the copy reaches its peer side */
 	usleep(1000000);
@@ -1022,11 +1025,15 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 		other_done = waitpid(other, &st, WNOHANG) == other;
 		usleep(10000);
 	}
+	/* the copy was still held up: the test tests something */
+	parked = !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
 	mm_block_release(&mb);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
 	if (!other_done)
 		ck_assert_int_eq(waitpid(other, &st, 0), other);
 	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
+	close(go[1]);
+	ck_assert_msg(parked, "the copy ended before the other one ran");
 	ck_assert_msg(other_done, "a copy waited for the channel of a copy blocked on its mmap lock");
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "the other process's copy failed at step %d", WEXITSTATUS(st));
