@@ -25,6 +25,12 @@ img=$vm/nvme-$kver.img	# one per kernel: runs may go in parallel
 "$top"/tests/vm/mkinitrd.sh "$kver" "$initrd" "$b"
 [ -f "$img" ] || truncate -s 64M "$img"
 
+# Under TCG a guest's CPU can go 20 s without scheduling while two guests
+# share two host cores (the debug kernel's boot, lockdep and KASAN
+# unwinding stacks, took 22 s): the soft-lockup and RCU-stall detectors
+# wait 120 s instead of 20 s, and still catch a real lockup.
+detectors="watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120"
+
 # Reference topology (CONTRACT.md): root port rp1 -> x3130 switch with
 # ivshmem "VRAM", edu DMA engine, VGA and nvme with a CMB below it; root
 # port rp2 with a second ivshmem, reached only through the host bridge.
@@ -35,7 +41,7 @@ boot() {
 		-accel tcg -M q35 -cpu max -m "${PB_VM_MEM:-1024}" -smp 2 -nographic -no-reboot \
 		-vga none -net none -serial "$serial" -monitor none \
 		-kernel "$image" -initrd "$initrd" \
-		-append "console=$console quiet loglevel=4 panic=-1 oops=panic softlockup_panic=1 pb.mode=$mode ${PB_VM_APPEND:-}" \
+		-append "console=$console quiet loglevel=4 panic=-1 oops=panic softlockup_panic=1 $detectors pb.mode=$mode ${PB_VM_APPEND:-}" \
 		-object memory-backend-ram,id=hm,size=64M,share=on \
 		-object memory-backend-ram,id=hm2,size=16M,share=on \
 		-drive file="$img",if=none,id=nvm,format=raw \
