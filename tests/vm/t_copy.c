@@ -747,22 +747,42 @@ static int slow_faults_waiting(int fd)
 	return atoi(text);
 }
 
+/* whether a fault on @fd's mapping waits, within 10 s */
+static bool slow_fault_waits(int fd)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++, usleep(10000))
+		if (slow_faults_waiting(fd) > 0)
+			return true;
+	return false;
+}
+
+/* @len bytes of a fresh pb_slow_fault file, read-only; its fd in *fdp */
+static unsigned char *slow_map(size_t len, int *fdp)
+{
+	unsigned char *p;
+
+	*fdp = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(*fdp, 0);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, *fdp, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
 /*
  * A child copies from a mapping whose first fault waits until released;
  * its mm stays locked meanwhile, so the other copy runs in the parent.
  */
 START_TEST(copy_waiting_on_a_slow_page_fault_leaves_its_channel_to_others)
 {
-	bool waited = false, b_early;
+	bool waited, b_early;
 	unsigned char *slow;
 	struct copy_job b;
 	int fd, i, st;
 	pid_t pid;
 
-	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	slow = mmap(NULL, SLOW_LEN, PROT_READ, MAP_SHARED, fd, 0);
-	ck_assert_ptr_ne(slow, MAP_FAILED);
+	slow = slow_map(SLOW_LEN, &fd);
 	ck_assert_int_eq(write_file(MAX_COPIES, "1"), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -779,10 +799,7 @@ START_TEST(copy_waiting_on_a_slow_page_fault_leaves_its_channel_to_others)
 				_exit(2);
 		_exit(0);
 	}
-	for (i = 0; i < 1000 && !waited; i++) {
-		waited = slow_faults_waiting(fd) > 0;
-		usleep(10000);
-	}
+	waited = slow_fault_waits(fd);
 	/* without a channel of its own it would wait, then fail with EBUSY */
 	copy_job_start(&b, PAGE, 0x4664);
 	b_early = copy_job_ends_within(&b, 10);
@@ -852,10 +869,7 @@ struct mm_block {
 static void mm_block_prepare(struct mm_block *mb)
 {
 	memset(mb, 0, sizeof(*mb));
-	mb->fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(mb->fd, 0);
-	mb->slow = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, mb->fd, 0);
-	ck_assert_ptr_ne(mb->slow, MAP_FAILED);
+	mb->slow = slow_map(PAGE, &mb->fd);
 	mb->toucher.touch = mb->slow;
 	mb->unmapper.unmap = mmap(NULL, PAGE, PROT_READ,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -867,13 +881,8 @@ static void mm_block_prepare(struct mm_block *mb)
 /* from here until mm_block_release(), no fault in this process ends */
 static void mm_block_engage(struct mm_block *mb)
 {
-	int i;
-
 	blocker_go(&mb->toucher);
-	for (i = 0; i < 1000 && !mb->waited; i++) {
-		mb->waited = slow_faults_waiting(mb->fd) > 0;
-		usleep(10000);
-	}
+	mb->waited = slow_fault_waits(mb->fd);
 	blocker_go(&mb->unmapper);
 }
 
@@ -915,6 +924,32 @@ static void *copy_job_run_prefaulted(void *arg)
 }
 
 /*
+ * Run one page of @job's copy here first, so that its code is mapped,
+ * then start the job; it returns once the job's first 8 KiB window has
+ * arrived in @dst_bytes (@seed's pattern): past its checks, into its
+ * windows.
+ */
+static void copy_job_start_warm(struct copy_job *job,
+				unsigned char *dst_bytes, uint64_t seed)
+{
+	struct copy_job warm = { .dst = job->dst, .src = job->src, .len = PAGE };
+	int i;
+
+	copy_job_run_prefaulted(&warm);
+	ck_assert_int_eq(warm.err, 0);
+	memset(dst_bytes, 0, job->len);
+	ck_assert_int_eq(pthread_create(&job->thread, NULL,
+				       copy_job_run_prefaulted, job), 0);
+	for (i = 0; i < 3000 && pb_verify_pattern(dst_bytes, 8192, seed) != -1; i++)
+		usleep(10000);
+}
+
+static bool copy_job_done(struct copy_job *job)
+{
+	return __atomic_load_n(&job->done, __ATOMIC_ACQUIRE);
+}
+
+/*
  * One thread of the process stalls in a fault user space serves, holding
  * the mmap lock; another's munmap queues for it; a copy of present memory
  * in that process neither waits for the lock while it holds a channel nor
@@ -923,7 +958,7 @@ static void *copy_job_run_prefaulted(void *arg)
 START_TEST(copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm)
 {
 	const size_t len = 8 * 8192;	/* eight windows, ~3 s on edu */
-	struct copy_job c = { .len = len }, warm = { .len = PAGE };
+	struct copy_job c = { .len = len };
 	struct mm_block mb;
 	bool early, done;
 	int i;
@@ -932,25 +967,14 @@ START_TEST(copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm)
 	c.dst = va_side(host_alloc(len));
 	c.src = va_side(host_alloc(len));
 	pb_fill_pattern(c.src.addr, len, 0x4994);
-	pb_fill_pattern(c.dst.addr, len, ~0x4994ULL);	/* present, writable */
-	warm.dst = c.dst;
-	warm.src = c.src;
-	copy_job_run_prefaulted(&warm);		/* its code is mapped now */
-	ck_assert_int_eq(warm.err, 0);
-	pb_fill_pattern(c.dst.addr, len, ~0x4994ULL);
-	ck_assert_int_eq(pthread_create(&c.thread, NULL,
-				       copy_job_run_prefaulted, &c), 0);
-
-	/* its first window has arrived: past its checks, into its windows */
-	for (i = 0; i < 3000 && pb_verify_pattern(c.dst.addr, 8192, 0x4994) != -1; i++)
-		usleep(10000);
+	copy_job_start_warm(&c, c.dst.addr, 0x4994);	/* dst present, writable */
 	mm_block_engage(&mb);
 	usleep(100000);
 	/* still copying once the mm is blocked: the test tests something */
-	early = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
-	for (i = 0; i < 2000 && !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE); i++)
+	early = copy_job_done(&c);
+	for (i = 0; i < 2000 && !copy_job_done(&c); i++)
 		usleep(10000);
-	done = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
+	done = copy_job_done(&c);
 	mm_block_release(&mb);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
 	ck_assert_msg(!early, "the copy ended before the mm was blocked");
@@ -970,7 +994,7 @@ END_TEST
 START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 {
 	const size_t len = 8 * 8192;
-	struct copy_job c = { .len = len }, warm = { .len = PAGE };
+	struct copy_job c = { .len = len };
 	bool other_done = false, parked;
 	unsigned char *vram, *cmb;
 	int cfd, go[2], i, st = -1;
@@ -979,17 +1003,11 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 	pid_t other;
 
 	vram = map_region(g_vram, &vlen);
-	memset(vram, 0, len);			/* every page mapped now */
 	c.dst = va_side(vram);
 	/* a dma-buf source: no ordinary memory, whose pin would park first */
 	cfd = region_fd(g_cmb, &cmb, &clen);
 	pb_fill_pattern(cmb, len, 0x4bb4);
 	c.src = dmabuf_side(cfd, 0);
-	warm.dst = c.dst;
-	warm.src = c.src;
-	copy_job_run_prefaulted(&warm);		/* its code is mapped now */
-	ck_assert_int_eq(warm.err, 0);
-	memset(vram, 0, len);
 
 	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
 	other = fork();
@@ -1011,11 +1029,7 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 	close(go[0]);
 	ck_assert_int_eq(write_file(MAX_COPIES, "1"), 0);
 	mm_block_prepare(&mb);
-	ck_assert_int_eq(pthread_create(&c.thread, NULL,
-				       copy_job_run_prefaulted, &c), 0);
-
-	for (i = 0; i < 3000 && pb_verify_pattern(vram, 8192, 0x4bb4) != -1; i++)
-		usleep(10000);
+	copy_job_start_warm(&c, vram, 0x4bb4);	/* every VRAM page mapped */
 	waitpid(other, NULL, WNOHANG);	/* its code is mapped before the block */
 	mm_block_engage(&mb);
 	/* past a window's end (0.4 s): the copy reaches its peer side */
@@ -1026,7 +1040,7 @@ START_TEST(copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel)
 		usleep(10000);
 	}
 	/* the copy was still held up: the test tests something */
-	parked = !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE);
+	parked = !copy_job_done(&c);
 	mm_block_release(&mb);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
 	if (!other_done)
