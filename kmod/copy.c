@@ -21,9 +21,11 @@
  * Each copy takes a channel of its own, at most max_copies at once, so
  * copies on different channels run concurrently and peerbridge never takes
  * every channel of the system from its other users.  A copy keeps its
- * channel from window to window, except across a pin that has to wait: it
- * gives the channel back for the wait and takes one of the same engine
- * again after it.
+ * channel from window to window, except across a wait for user space (a
+ * slow fault, its process's mmap lock): then it parks, giving back its
+ * dma-buf attachments, the channel and the window's pins, waits, pins the
+ * window again holding nothing else, and takes a channel of the same
+ * engine again.
  *
  * A copy is one of the holders revocation deals with: both peer-memory
  * sides are mapped with an invalidation hook (the importer API's
@@ -33,6 +35,7 @@
  * for exactly that.  The copy then fails with ENODEV, having reported
  * only the bytes of descriptors that completed.
  */
+#include <linux/backing-dev.h>
 #include <linux/capability.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -117,7 +120,7 @@ enum pb_side_kind {
 struct pb_side {
 	struct pb_copy_op *op;
 	enum dma_data_direction dir;	/* DMA_FROM_DEVICE for dst */
-	struct device *dev;		/* the engine */
+	struct device *dev;		/* the engine; NULL while parked */
 	enum pb_side_kind kind;
 	u64 addr;			/* user address or dma-buf offset */
 	/* the current window: exactly the bytes it moves */
@@ -136,6 +139,18 @@ struct pb_side {
 	unsigned int nr_pages;
 	struct sg_table host_sgt;
 	bool host_mapped;
+	bool written;			/* the engine wrote into the window */
+};
+
+/* One COPY: its two sides and, unless it is parked, its channel. */
+struct pb_copy_ctx {
+	struct pb_copy_op *op;
+	struct peerbridge_copy *arg;
+	struct pb_side dst, src;
+	u64 window;
+	struct dma_chan *chan;		/* NULL while parked */
+	struct device *engine;		/* the first channel's engine, referenced */
+	bool stuck;			/* the engine could not be stopped */
 };
 
 static bool pb_side_writes(const struct pb_side *side)
@@ -260,13 +275,30 @@ static int pb_check_dmabuf(struct pb_side *side, int fd, u64 offset, u64 len)
 }
 
 /*
+ * A shared file mapping whose filesystem tracks its dirty pages (it has
+ * page_mkwrite, or writes pages back): GUP refuses long-term write pins of
+ * it from 6.5 on, since marking such a page dirty afterwards may wait for
+ * the filesystem (a FUSE daemon, say).  COPY refuses it on every kernel.
+ */
+static bool pb_vma_tracks_dirty(struct vm_area_struct *vma)
+{
+	const struct vm_operations_struct *ops = vma->vm_ops;
+
+	if (!vma->vm_file || !(vma->vm_flags & VM_SHARED))
+		return false;
+	if (ops && (ops->page_mkwrite || ops->pfn_mkwrite))
+		return true;
+	return mapping_can_writeback(vma->vm_file->f_mapping);
+}
+
+/*
  * A user range must be mapped, as a whole, with the access the copy needs
- * (and, for ordinary memory, be memory GUP can pin) before anything of it
- * is pinned or mapped: a range past the end of the caller's memory fails
- * here, at once, whatever its length.
+ * (and, for ordinary memory, be memory GUP may pin for long) before
+ * anything of it is pinned or mapped: a range past the end of the caller's
+ * memory fails here, at once, whatever its length.
  */
 static int pb_check_vmas(struct mm_struct *mm, u64 addr, u64 len, bool write,
-			 vm_flags_t forbidden)
+			 bool host)
 {
 	vm_flags_t need = write ? VM_WRITE : VM_READ;
 	u64 end = addr + len, cur = addr;
@@ -275,8 +307,10 @@ static int pb_check_vmas(struct mm_struct *mm, u64 addr, u64 len, bool write,
 	lockdep_assert_held(&mm->mmap_lock);
 	while (cur < end) {
 		vma = find_vma(mm, cur);
-		if (!vma || vma->vm_start > cur ||
-		    (vma->vm_flags & forbidden) || !(vma->vm_flags & need))
+		if (!vma || vma->vm_start > cur || !(vma->vm_flags & need))
+			return -EFAULT;
+		if (host && ((vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
+			     (write && pb_vma_tracks_dirty(vma))))
 			return -EFAULT;
 		cur = vma->vm_end;
 	}
@@ -295,14 +329,15 @@ static int pb_check_va(struct pb_side *side, u64 addr, u64 len)
 	 * Only "no peer memory at all" is ordinary memory, never an -ENOENT
 	 * an exporter's p2p_map or policy returns in a window later.
 	 */
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
 	ret = pb_walk_peer_range(mm, addr, len, NULL, NULL);
 	if (ret == -ENOENT) {
 		side->kind = PB_SIDE_HOST;
-		ret = pb_check_vmas(mm, addr, len, write, VM_IO | VM_PFNMAP);
+		ret = pb_check_vmas(mm, addr, len, write, true);
 	} else if (!ret) {
 		side->kind = PB_SIDE_PEER;
-		ret = pb_check_vmas(mm, addr, len, write, 0);
+		ret = pb_check_vmas(mm, addr, len, write, false);
 	}
 	mmap_read_unlock(mm);
 	return ret;
@@ -320,34 +355,49 @@ static int pb_side_check(struct pb_side *side,
 	return -EINVAL;
 }
 
-/* --- with a channel: what every window of the side needs ---------------- */
+/* --- what every window of the side needs --------------------------------- */
 
-static int pb_side_prepare(struct pb_side *side, u64 window)
+/* the pages a window of @len bytes at @addr touches */
+static unsigned int pb_pages_spanned(u64 addr, u64 len)
 {
-	int ret;
+	return DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE);
+}
 
+static int pb_side_alloc(struct pb_side *side, u64 window)
+{
 	/* a window at any offset touches at most this many pages */
 	side->max_runs = DIV_ROUND_UP(window, PAGE_SIZE) + 1;
 	side->runs = kvcalloc(side->max_runs, sizeof(*side->runs),
 			      GFP_KERNEL_ACCOUNT);
 	if (!side->runs)
 		return -ENOMEM;
-	if (side->kind == PB_SIDE_HOST) {
-		side->pages = kvcalloc(side->max_runs, sizeof(*side->pages),
-				       GFP_KERNEL_ACCOUNT);
-		return side->pages ? 0 : -ENOMEM;
-	}
+	if (side->kind != PB_SIDE_HOST)
+		return 0;
+	side->pages = kvcalloc(side->max_runs, sizeof(*side->pages),
+			       GFP_KERNEL_ACCOUNT);
+	return side->pages ? 0 : -ENOMEM;
+}
+
+/* a dma-buf side is attached for the engine of the channel held */
+static int pb_side_attach(struct pb_side *side)
+{
+	struct dma_buf_attachment *attach;
+
 	if (side->kind != PB_SIDE_DMABUF)
 		return 0;
-
-	side->attach = dma_buf_dynamic_attach(side->dmabuf, side->dev,
-					      &pb_copy_importer_ops, side->op);
-	if (IS_ERR(side->attach)) {
-		ret = PTR_ERR(side->attach);
-		side->attach = NULL;
-		return ret;
-	}
+	attach = dma_buf_dynamic_attach(side->dmabuf, side->dev,
+					&pb_copy_importer_ops, side->op);
+	if (IS_ERR(attach))
+		return PTR_ERR(attach);
+	side->attach = attach;
 	return 0;
+}
+
+static void pb_side_detach(struct pb_side *side)
+{
+	if (side->attach)
+		dma_buf_detach(side->dmabuf, side->attach);
+	side->attach = NULL;
 }
 
 /* --- one window ----------------------------------------------------------- */
@@ -373,31 +423,9 @@ static bool pb_faults_are_quick(struct mm_struct *mm, u64 addr, u64 len)
 	return true;
 }
 
-/*
- * Pin the window's ordinary memory.  While a channel is held (@nowait),
- * nothing may wait: not for the mmap lock, which a fault user space serves
- * may hold, and not in a fault other than an anonymous one.  Then -EAGAIN
- * says the window is to be pinned again without the channel.
- */
-static int pb_host_pin(struct pb_side *side, u64 addr, u64 len, bool nowait)
+static int pb_host_pinned(struct pb_side *side, unsigned int nr, long pinned,
+			  bool nowait)
 {
-	unsigned int gup = FOLL_LONGTERM | (pb_side_writes(side) ? FOLL_WRITE : 0);
-	unsigned int nr = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE);
-	struct mm_struct *mm = current->mm;
-	long pinned;
-
-	if (nowait) {
-		if (!mmap_read_trylock(mm))
-			return -EAGAIN;
-		gup |= pb_faults_are_quick(mm, addr, len) ? FOLL_NOWAIT :
-							    FOLL_NOFAULT;
-		pinned = pb_pin_user_pages(addr & PAGE_MASK, nr, gup,
-					   side->pages);
-		mmap_read_unlock(mm);
-	} else {
-		pinned = pin_user_pages_fast(addr & PAGE_MASK, nr, gup,
-					     side->pages);
-	}
 	if (pinned == nr) {
 		side->nr_pages = nr;
 		return 0;
@@ -409,15 +437,94 @@ static int pb_host_pin(struct pb_side *side, u64 addr, u64 len, bool nowait)
 	return pinned < 0 ? pinned : -EFAULT;
 }
 
+/* pins nothing has written through yet: nothing to mark dirty */
+static void pb_host_unpin(struct pb_side *side)
+{
+	if (!side->nr_pages)
+		return;
+	unpin_user_pages(side->pages, side->nr_pages);
+	side->nr_pages = 0;
+}
+
+/*
+ * Pin the window's ordinary memory under the mmap lock, after checking the
+ * range again as it is now: a mapping put over it since the copy began
+ * obeys the same rules.  While a channel is held (@nowait), nothing may
+ * wait: not for the lock, which a fault user space serves may hold, and
+ * not in a fault other than an anonymous one.  Then -EAGAIN says the
+ * window is to be pinned the slow way, without the channel.
+ */
+static int pb_host_pin(struct pb_side *side, u64 addr, u64 len, bool nowait)
+{
+	unsigned int gup = FOLL_LONGTERM | (pb_side_writes(side) ? FOLL_WRITE : 0);
+	unsigned int nr = pb_pages_spanned(addr, len);
+	struct mm_struct *mm = current->mm;
+	long pinned;
+	int ret;
+
+	if (nowait) {
+		if (!mmap_read_trylock(mm))
+			return -EAGAIN;
+	} else if (mmap_read_lock_killable(mm)) {
+		return -EINTR;
+	}
+	ret = pb_check_vmas(mm, addr, len, pb_side_writes(side), true);
+	if (ret) {
+		mmap_read_unlock(mm);
+		return ret;
+	}
+	if (nowait)
+		gup |= pb_faults_are_quick(mm, addr, len) ? FOLL_NOWAIT :
+							    FOLL_NOFAULT;
+	pinned = pb_pin_user_pages(addr & PAGE_MASK, nr, gup, side->pages);
+	mmap_read_unlock(mm);
+	return pb_host_pinned(side, nr, pinned, nowait);
+}
+
+/* anonymous or shmem pages: marking them dirty never waits for a filesystem */
+static bool pb_pages_swapbacked(struct page **pages, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (!folio_test_swapbacked(page_folio(pages[i])))
+			return false;
+	return true;
+}
+
+/*
+ * Without a channel: pin the window as slowly as it takes.  Present pages
+ * pin without the mmap lock, which the caller's process may keep
+ * contended; pages to be written whose dirtying could wait for a
+ * filesystem are pinned again under the lock, after the range's check.
+ */
+static int pb_host_pin_slow(struct pb_side *side, u64 addr, u64 len)
+{
+	unsigned int gup = FOLL_LONGTERM | (pb_side_writes(side) ? FOLL_WRITE : 0);
+	unsigned int nr = pb_pages_spanned(addr, len);
+	int ret;
+
+	ret = pb_host_pinned(side, nr,
+			     pin_user_pages_fast(addr & PAGE_MASK, nr, gup,
+						 side->pages),
+			     false);
+	if (ret || !pb_side_writes(side) || pb_pages_swapbacked(side->pages, nr))
+		return ret;
+	pb_host_unpin(side);
+	return pb_host_pin(side, addr, len, false);
+}
+
 /* DMA-map the pinned window for the engine */
 static int pb_window_host(struct pb_side *side, u64 addr, u64 *len)
 {
 	int ret;
 
+	/* pb_window_pin() pinned all of it */
+	if (WARN_ON_ONCE(side->nr_pages != pb_pages_spanned(addr, *len)))
+		return -EINVAL;
 	/* merged no further than the engine takes in one segment */
 	ret = sg_alloc_table_from_pages_segment(&side->host_sgt, side->pages,
-						DIV_ROUND_UP(offset_in_page(addr) + *len,
-							     PAGE_SIZE),
+						pb_pages_spanned(addr, *len),
 						offset_in_page(addr), *len,
 						max_t(unsigned int, PAGE_SIZE,
 						      dma_get_max_seg_size(side->dev)),
@@ -536,16 +643,15 @@ static void pb_side_window_release(struct pb_side *side)
 	memset(&side->host_sgt, 0, sizeof(side->host_sgt));
 	if (side->nr_pages) {
 		unpin_user_pages_dirty_lock(side->pages, side->nr_pages,
-					    pb_side_writes(side));
+					    side->written);
 		side->nr_pages = 0;
 	}
+	side->written = false;
 }
 
-static void pb_side_release(struct pb_side *side)
+/* once its windows are released and it is detached */
+static void pb_side_free(struct pb_side *side)
 {
-	pb_side_window_release(side);
-	if (side->attach)
-		dma_buf_detach(side->dmabuf, side->attach);
 	if (side->dmabuf && !IS_ERR(side->dmabuf))
 		dma_buf_put(side->dmabuf);
 	kvfree(side->pages);
@@ -663,6 +769,7 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 	u64 doff = 0, soff = 0, done = 0;
 	int ret;
 
+	dst->written = true;	/* from the first descriptor on, maybe part of it */
 	while (done < len) {
 		u64 n = min3(dst->runs[di].len - doff, src->runs[si].len - soff,
 			     min(len - done, max));
@@ -687,25 +794,27 @@ static int pb_copy_runs(struct dma_chan *chan, struct pb_copy_op *op,
 	return 0;
 }
 
-static bool pb_chan_on_dev(struct dma_chan *chan, void *dev)
+static bool pb_chan_of_engine(struct dma_chan *chan, void *engine)
 {
-	return dmaengine_get_dma_device(chan) == dev;
+	return chan->device->dev == engine;
 }
 
 /*
- * A DMA_MEMCPY channel of its own, as one of at most max_copies; on @dev's
- * engine when @dev is given (a copy taking a channel again after a slow
- * fault: its dma-bufs are attached for that device).  When none may be
- * taken while other copies hold one (or, for @dev, while its driver is
- * bound), wait for a release: killable, and at most PB_COPY_CHAN_WAIT in
- * all.  -ENODEV when there is nothing to wait for.
+ * A DMA_MEMCPY channel of its own, as one of at most max_copies, on
+ * @engine's device when that is given (a copy taking a channel again
+ * after it parked: its peer sides passed the topology policy for that
+ * device).  When none may be taken while other copies hold one (or, for
+ * @engine, while its driver is bound), wait for a release: killable, and
+ * at most @timeout in all (-EBUSY).  -ENODEV when there is nothing to wait
+ * for.
  */
-static struct dma_chan *pb_copy_chan_get(struct device *dev)
+static struct dma_chan *pb_copy_chan_get(struct device *engine, long timeout)
 {
-	long left = PB_COPY_CHAN_WAIT, step, slice;
+	unsigned long deadline = jiffies + timeout;
 	struct dma_chan *chan;
 	dma_cap_mask_t mask;
 	unsigned int gen;
+	long left;
 
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
@@ -714,32 +823,30 @@ static struct dma_chan *pb_copy_chan_get(struct device *dev)
 		if (pb_copy_chans < clamp(READ_ONCE(max_copies), 1U,
 					  (unsigned int)PB_COPY_MAX_COPIES)) {
 			chan = dma_request_channel(mask,
-						   dev ? pb_chan_on_dev : NULL,
-						   dev);
+						   engine ? pb_chan_of_engine : NULL,
+						   engine);
 			if (chan) {
 				pb_copy_chans++;
 				mutex_unlock(&pb_copy_chan_lock);
 				return chan;
 			}
-			if (!pb_copy_chans && !dev) {	/* none to wait for */
+			if (!pb_copy_chans && !engine) {  /* none to wait for */
 				mutex_unlock(&pb_copy_chan_lock);
 				break;
 			}
 		}
 		gen = pb_copy_chan_gen;
 		mutex_unlock(&pb_copy_chan_lock);
-		if (dev && !READ_ONCE(dev->driver))
+		if (engine && !READ_ONCE(engine->driver))
 			return ERR_PTR(-ENODEV);	/* the engine went away */
-		/* a release by a client other than peerbridge wakes no one */
-		step = min_t(long, left, HZ);
-		slice = wait_event_killable_timeout(pb_copy_chan_wq,
-						    READ_ONCE(pb_copy_chan_gen) != gen,
-						    step);
-		if (slice < 0)
-			return ERR_PTR(-EINTR);
-		left -= step - slice;
-		if (!left)
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
 			return ERR_PTR(-EBUSY);
+		/* a release by a client other than peerbridge wakes no one */
+		if (wait_event_killable_timeout(pb_copy_chan_wq,
+						READ_ONCE(pb_copy_chan_gen) != gen,
+						min_t(long, left, HZ)) < 0)
+			return ERR_PTR(-EINTR);
 	}
 	pr_info_ratelimited("peerbridge: COPY needs a DMA_MEMCPY dmaengine channel and none is available\n");
 	return ERR_PTR(-ENODEV);
@@ -763,74 +870,136 @@ static void pb_copy_chan_put(struct dma_chan *chan, bool stuck)
 	wake_up_all(&pb_copy_chan_wq);
 }
 
-/* after a wait without a channel: one of @dev's engine, unless revoked */
-static int pb_copy_chan_retake(struct dma_chan **chanp, struct pb_copy_op *op,
-			       struct device *dev)
+/*
+ * Take a channel, waiting at most @timeout for one: the first of any
+ * engine, later ones of the same engine.  Then attach the dma-buf sides
+ * for the device that does its DMA.  The result names the channel that
+ * moves the next window.
+ */
+static int pb_copy_take(struct pb_copy_ctx *cx, long timeout)
 {
 	struct dma_chan *chan;
+	struct device *dev;
+	int ret;
 
-	if (pb_copy_cancelled(op))
+	if (pb_copy_cancelled(cx->op))
 		return -ENODEV;
-	chan = pb_copy_chan_get(dev);
+	chan = pb_copy_chan_get(cx->engine, timeout);
 	if (IS_ERR(chan))
 		return PTR_ERR(chan);
-	*chanp = chan;
-	return 0;
+	cx->chan = chan;
+	if (!cx->engine) {
+		/* a copy's retakes look for it by this, bound or not */
+		cx->engine = get_device(chan->device->dev);
+		strscpy_pad(cx->arg->engine, dev_name(cx->engine),
+			    sizeof(cx->arg->engine));
+	}
+	strscpy_pad(cx->arg->channel, dma_chan_name(chan),
+		    sizeof(cx->arg->channel));
+	/* the channel's own device on some engines: alive while it is held */
+	dev = dmaengine_get_dma_device(chan);
+	cx->dst.dev = dev;
+	cx->src.dev = dev;
+	ret = pb_side_attach(&cx->dst);
+	if (!ret)
+		ret = pb_side_attach(&cx->src);
+	return ret;
+}
+
+/*
+ * Park, with no window mapped: give back the dma-buf attachments and the
+ * channel.  A parked copy holds no channel and no attachment, whatever it
+ * waits for and however many copies do.
+ */
+static void pb_copy_park(struct pb_copy_ctx *cx)
+{
+	pb_side_detach(&cx->src);
+	pb_side_detach(&cx->dst);
+	pb_copy_chan_put(cx->chan, false);
+	cx->chan = NULL;
+	cx->dst.dev = NULL;
+	cx->src.dev = NULL;
 }
 
 /*
  * Pin the window's ordinary memory, holding the channel only while no pin
- * waits: when one would, the channel goes back to others for the wait and
- * is taken again after it, on the same engine.
+ * waits.  When one would, the copy gives back the pins it made and parks;
+ * holding nothing else, it pins the sides that had to wait, then the
+ * others, however slowly that goes, and takes a channel again if one is
+ * free at once.  If none is, it lets go of the pins too and waits for a
+ * channel holding nothing, then tries the window again: the waits for a
+ * channel in one window add up to at most PB_COPY_CHAN_WAIT.  So a copy
+ * waiting for user space holds no pin but, when both sides wait, the one
+ * pinned first.
  */
-static int pb_window_pin(struct dma_chan **chanp, struct pb_copy_op *op,
-			 struct pb_side *dst, struct pb_side *src, u64 done,
-			 u64 len)
+static int pb_window_pin(struct pb_copy_ctx *cx, u64 done, u64 len)
 {
-	struct pb_side *sides[] = { dst, src };
-	bool wait = false;
-	int i, ret;
+	unsigned long deadline = jiffies + PB_COPY_CHAN_WAIT;
+	struct pb_side *sides[] = { &cx->dst, &cx->src };
+	bool slow[ARRAY_SIZE(sides)];
+	int i, ret, pass;
+	bool park;
 
-	for (i = 0; i < ARRAY_SIZE(sides); i++) {
-		if (sides[i]->kind != PB_SIDE_HOST)
-			continue;
-		ret = pb_host_pin(sides[i], sides[i]->addr + done, len, true);
-		if (ret == -EAGAIN)
-			wait = true;
-		else if (ret)
-			return ret;
-	}
-	if (!wait)
-		return 0;
+	for (;;) {
+		park = false;
+		for (i = 0; i < ARRAY_SIZE(sides); i++) {
+			slow[i] = false;
+			if (sides[i]->kind != PB_SIDE_HOST)
+				continue;
+			ret = pb_host_pin(sides[i], sides[i]->addr + done, len,
+					  true);
+			slow[i] = ret == -EAGAIN;
+			park |= slow[i];
+			if (ret && !slow[i])
+				return ret;
+		}
+		if (!park)
+			return 0;
 
-	pb_copy_chan_put(*chanp, false);
-	*chanp = NULL;
-	for (i = 0; i < ARRAY_SIZE(sides); i++) {
-		if (sides[i]->kind != PB_SIDE_HOST || sides[i]->nr_pages)
-			continue;
-		ret = pb_host_pin(sides[i], sides[i]->addr + done, len, false);
+		for (i = 0; i < ARRAY_SIZE(sides); i++)
+			pb_host_unpin(sides[i]);
+		pb_copy_park(cx);
+		/* those that wait first, with nothing pinned: then the rest */
+		for (pass = 1; pass >= 0; pass--) {
+			for (i = 0; i < ARRAY_SIZE(sides); i++) {
+				if (sides[i]->kind != PB_SIDE_HOST ||
+				    slow[i] != pass)
+					continue;
+				ret = pb_host_pin_slow(sides[i],
+						       sides[i]->addr + done,
+						       len);
+				if (ret)
+					return ret;
+			}
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = pb_copy_take(cx, 0);
+		if (ret != -EBUSY || cx->chan)
+			return ret;	/* every side pinned, or an error */
+		for (i = 0; i < ARRAY_SIZE(sides); i++)
+			pb_host_unpin(sides[i]);
+		ret = pb_copy_take(cx, max_t(long, (long)(deadline - jiffies),
+					     0));
 		if (ret)
 			return ret;
 	}
-	return pb_copy_chan_retake(chanp, op, dst->dev);
 }
 
 /*
  * A peer side found the mmap lock taken (by a fault user space serves, or
- * a writer queued behind one): wait for it without the channel, then take
- * one of the same engine again; the window starts over.
+ * a writer queued behind one): park, wait for the lock, take a channel
+ * again; the window starts over.
  */
-static int pb_copy_wait_mm(struct dma_chan **chanp, struct pb_copy_op *op,
-			   struct device *dev)
+static int pb_copy_wait_mm(struct pb_copy_ctx *cx)
 {
 	struct mm_struct *mm = current->mm;
 
-	pb_copy_chan_put(*chanp, false);
-	*chanp = NULL;
+	pb_copy_park(cx);
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	mmap_read_unlock(mm);
-	return pb_copy_chan_retake(chanp, op, dev);
+	return pb_copy_take(cx, PB_COPY_CHAN_WAIT);
 }
 
 /*
@@ -840,26 +1009,25 @@ static int pb_copy_wait_mm(struct dma_chan **chanp, struct pb_copy_op *op,
  * the copy; memory revoked between windows is found gone (ENODEV) when the
  * next window maps it, and a peer range an exporter has moved meanwhile is
  * followed where the mapping now resolves, as a CPU copy would.  Fatal
- * signals end the copy between windows as within one.  *@chanp is the
- * channel held, NULL if a slow pin ended the copy without one.
+ * signals end the copy between windows as within one.
  */
-static int pb_copy_windows(struct dma_chan **chanp, struct pb_copy_op *op,
-			   struct pb_side *dst, struct pb_side *src,
-			   struct peerbridge_copy *arg, u64 window, bool *stuck)
+static int pb_copy_windows(struct pb_copy_ctx *cx)
 {
 	bool admin = ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+	struct pb_side *dst = &cx->dst, *src = &cx->src;
+	struct peerbridge_copy *arg = cx->arg;
 	u64 done = 0, w;
 	int ret = 0, host;
 
 	while (!ret && done < arg->len) {
-		if (pb_copy_cancelled(op))
+		if (pb_copy_cancelled(cx->op))
 			return -ENODEV;
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		w = min(arg->len - done, window);
+		w = min(arg->len - done, cx->window);
 		dst->mm_contended = false;
 		src->mm_contended = false;
-		ret = pb_window_pin(chanp, op, dst, src, done, w);
+		ret = pb_window_pin(cx, done, w);
 		/* every side covers at least the final w: it only shrinks */
 		for (host = 1; host >= 0 && !ret; host--) {
 			ret = pb_side_window(dst, host, done, &w);
@@ -872,15 +1040,15 @@ static int pb_copy_windows(struct dma_chan **chanp, struct pb_copy_op *op,
 			arg->src_dma = src->runs[0].addr;
 		}
 		if (!ret)
-			ret = pb_copy_runs(*chanp, op, dst, src, w,
-					   &arg->copied, stuck);
-		if (*stuck)
+			ret = pb_copy_runs(cx->chan, cx->op, dst, src, w,
+					   &arg->copied, &cx->stuck);
+		if (cx->stuck)
 			break;	/* the engine may still write: keep it all */
 		pb_side_window_release(src);
 		pb_side_window_release(dst);
 		if (ret == -EWOULDBLOCK &&
 		    (dst->mm_contended || src->mm_contended)) {
-			ret = pb_copy_wait_mm(chanp, op, dst->dev);
+			ret = pb_copy_wait_mm(cx);
 			continue;	/* the same window again */
 		}
 		done += w;
@@ -890,13 +1058,14 @@ static int pb_copy_windows(struct dma_chan **chanp, struct pb_copy_op *op,
 
 static int pb_copy(struct peerbridge_copy *arg)
 {
-	u64 window = (u64)clamp(READ_ONCE(copy_window_kib), 4U,
-				PB_COPY_WINDOW_MAX_KIB) * SZ_1K;
-	struct pb_side dst = { .dir = DMA_FROM_DEVICE };
-	struct pb_side src = { .dir = DMA_TO_DEVICE };
-	struct dma_chan *chan = NULL;
+	struct pb_copy_ctx cx = {
+		.arg = arg,
+		.dst = { .dir = DMA_FROM_DEVICE },
+		.src = { .dir = DMA_TO_DEVICE },
+		.window = (u64)clamp(READ_ONCE(copy_window_kib), 4U,
+				     PB_COPY_WINDOW_MAX_KIB) * SZ_1K,
+	};
 	struct pb_copy_op *op;
-	bool stuck = false;
 	int ret;
 
 	op = kzalloc(sizeof(*op), GFP_KERNEL_ACCOUNT);
@@ -904,52 +1073,37 @@ static int pb_copy(struct peerbridge_copy *arg)
 		return -ENOMEM;
 	kref_init(&op->ref);
 	init_waitqueue_head(&op->wq);
-	dst.op = op;
-	src.op = op;
+	cx.op = op;
+	cx.dst.op = op;
+	cx.src.op = op;
 
 	/* both sides whole and allowed before a channel is taken */
-	ret = pb_side_check(&dst, &arg->dst, arg->len);
+	ret = pb_side_check(&cx.dst, &arg->dst, arg->len);
 	if (!ret)
-		ret = pb_side_check(&src, &arg->src, arg->len);
-	if (ret)
-		goto out_release;
-	chan = pb_copy_chan_get(NULL);
-	if (IS_ERR(chan)) {
-		ret = PTR_ERR(chan);
-		chan = NULL;
-		goto out_release;
-	}
-	/*
-	 * The attachments name the engine's device, also while the copy holds
-	 * no channel: its structure stays, whatever becomes of its driver.
-	 */
-	dst.dev = get_device(dmaengine_get_dma_device(chan));
-	src.dev = dst.dev;
-	strscpy_pad(arg->channel, dma_chan_name(chan), sizeof(arg->channel));
-	strscpy_pad(arg->engine, dev_name(dst.dev), sizeof(arg->engine));
-
-	ret = pb_side_prepare(&dst, window);
+		ret = pb_side_check(&cx.src, &arg->src, arg->len);
 	if (!ret)
-		ret = pb_side_prepare(&src, window);
+		ret = pb_side_alloc(&cx.dst, cx.window);
 	if (!ret)
-		ret = pb_copy_windows(&chan, op, &dst, &src, arg, window,
-				      &stuck);
-	if (stuck) {
+		ret = pb_side_alloc(&cx.src, cx.window);
+	if (!ret)
+		ret = pb_copy_take(&cx, PB_COPY_CHAN_WAIT);
+	if (!ret)
+		ret = pb_copy_windows(&cx);
+	if (cx.stuck) {
 		/*
 		 * Never give back memory an engine may write, nor the code
 		 * its callbacks and the sides' hooks point into.
 		 */
 		__module_get(THIS_MODULE);
-		pb_copy_chan_put(chan, true);
+		pb_copy_chan_put(cx.chan, true);
 		return ret;
 	}
 
-out_release:
-	pb_side_release(&src);
-	pb_side_release(&dst);
-	if (chan)
-		pb_copy_chan_put(chan, false);
-	put_device(dst.dev);
+	if (cx.chan)
+		pb_copy_park(&cx);
+	put_device(cx.engine);
+	pb_side_free(&cx.src);
+	pb_side_free(&cx.dst);
 	kref_put(&op->ref, pb_copy_op_free);
 	/* an exporter's interruptible wait: the copy is not restarted */
 	return ret == -ERESTARTSYS ? -EINTR : ret;

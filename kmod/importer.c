@@ -232,7 +232,6 @@ pb_map_user_nowait(struct mm_struct *mm, unsigned long addr, u64 len,
 		   const struct peerbridge_importer_ops *ops, void *priv,
 		   bool *contended)
 {
-	*contended = false;
 	return pb_map_user(mm, addr, len, dev, write, ops, priv, contended);
 }
 

@@ -171,7 +171,7 @@ bool pb_importers_drained(struct peerbridge_region *region, u64 offset,
 			  u64 len);
 ssize_t pb_importers_holders(struct peerbridge_region *region, char *buf,
 			     ssize_t at);
-/* peerbridge_map_user(), but -EWOULDBLOCK and *contended if the mmap lock is not free */
+/* peerbridge_map_user(), but -EWOULDBLOCK and sets *contended if the mmap lock is not free */
 struct peerbridge_mapping *
 pb_map_user_nowait(struct mm_struct *mm, unsigned long addr, u64 len,
 		   struct device *dev, bool write,

@@ -6,14 +6,16 @@
  * (killable, at most PBSF_WAIT) until the file is written to, then maps an
  * ordinary page holding pbsf_byte() of each offset.  It waits holding the
  * mmap lock, even when asked not to wait (FAULT_FLAG_RETRY_NOWAIT), as a
- * page-cache read from a FUSE daemon does.  read() reports how many faults
- * are waiting, as a decimal number.
+ * page-cache read from a FUSE daemon does.  Like a FUSE file's shared
+ * mapping, it tracks dirty pages (page_mkwrite).  read() reports how many
+ * faults are waiting, as a decimal number.
  */
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -58,8 +60,16 @@ static vm_fault_t pbsf_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/* a write to a page makes it dirty: the core does the rest, as for FUSE */
+static vm_fault_t pbsf_page_mkwrite(struct vm_fault *vmf)
+{
+	lock_page(vmf->page);
+	return VM_FAULT_LOCKED;
+}
+
 static const struct vm_operations_struct pbsf_vm_ops = {
 	.fault = pbsf_fault,
+	.page_mkwrite = pbsf_page_mkwrite,
 };
 
 static int pbsf_mmap(struct file *file, struct vm_area_struct *vma)

@@ -771,6 +771,42 @@ static unsigned char *slow_map(size_t len, int *fdp)
 }
 
 /*
+ * A child copies SLOW_LEN bytes from @slow, whose first fault waits until
+ * released, into @dst, or, with @dst NULL, into fresh memory of its own
+ * that it then checks byte for byte.  It exits 0 when all went well.
+ */
+static pid_t slow_copy_fork(const struct pb_buf *dst, unsigned char *slow)
+{
+	pid_t pid = fork();
+	int i;
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		unsigned char *own = host_alloc(SLOW_LEN);
+		struct pb_buf d = dst ? *dst : va_side(own), src = va_side(slow);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a failed test ends it */
+		if (copy_bufs(&d, &src, SLOW_LEN, NULL))
+			_exit(1);
+		for (i = 0; !dst && i < SLOW_LEN; i++)
+			if (own[i] != pbsf_byte(i))
+				_exit(2);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void slow_copy_succeeded(pid_t pid, int fd)
+{
+	int st;
+
+	ck_assert_int_eq(write(fd, "1", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the slow copy failed at step %d", WEXITSTATUS(st));
+}
+
+/*
  * A child copies from a mapping whose first fault waits until released;
  * its mm stays locked meanwhile, so the other copy runs in the parent.
  */
@@ -779,32 +815,17 @@ START_TEST(copy_waiting_on_a_slow_page_fault_leaves_its_channel_to_others)
 	bool waited, b_early;
 	unsigned char *slow;
 	struct copy_job b;
-	int fd, i, st;
 	pid_t pid;
+	int fd;
 
 	slow = slow_map(SLOW_LEN, &fd);
 	ck_assert_int_eq(write_file(MAX_COPIES, "1"), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (!pid) {
-		unsigned char *dst = host_alloc(SLOW_LEN);
-		struct pb_buf d = va_side(dst), src = va_side(slow);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a failed test ends it */
-
-		if (copy_bufs(&d, &src, SLOW_LEN, NULL))
-			_exit(1);
-		for (i = 0; i < SLOW_LEN; i++)
-			if (dst[i] != pbsf_byte(i))
-				_exit(2);
-		_exit(0);
-	}
+	pid = slow_copy_fork(NULL, slow);
 	waited = slow_fault_waits(fd);
 	/* without a channel of its own it would wait, then fail with EBUSY */
 	copy_job_start(&b, PAGE, 0x4664);
 	b_early = copy_job_ends_within(&b, 10);
-	ck_assert_int_eq(write(fd, "1", 1), 1);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	slow_copy_succeeded(pid, fd);
 	write_file(MAX_COPIES, MAX_COPIES_DEFAULT);
 	if (!b_early)
 		ck_assert_int_eq(pthread_join(b.thread, NULL), 0);
@@ -812,10 +833,117 @@ START_TEST(copy_waiting_on_a_slow_page_fault_leaves_its_channel_to_others)
 	ck_assert_msg(b_early, "a copy waited for the channel of a copy stalled on a page fault");
 	ck_assert_int_eq(b.err, 0);
 	ck_assert_int_eq(pb_verify_pattern(b.dst.addr, PAGE, 0x4664), -1);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "the slow copy failed at step %d", WEXITSTATUS(st));
 	munmap(slow, SLOW_LEN);
 	close(fd);
+}
+END_TEST
+
+/* pages pinned (FOLL_PIN) in the whole guest right now */
+static long pinned_pages(void)
+{
+	long acquired = -1, released = -1, v;
+	char line[128];
+	FILE *f;
+
+	/* fold every CPU's pending counts in */
+	ck_assert_int_eq(write_file("/proc/sys/vm/stat_refresh", "1"), 0);
+	f = fopen("/proc/vmstat", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "nr_foll_pin_acquired %ld", &v) == 1)
+			acquired = v;
+		else if (sscanf(line, "nr_foll_pin_released %ld", &v) == 1)
+			released = v;
+	}
+	fclose(f);
+	ck_assert_msg(acquired >= 0 && released >= 0,
+		      "/proc/vmstat has no FOLL_PIN counts");
+	return acquired - released;
+}
+
+/*
+ * The child's destination pins at once, its source waits on a fault: the
+ * copy lets go of the destination's pages while it waits, so however many
+ * copies wait, none holds memory pinned.
+ */
+START_TEST(copy_parked_on_a_slow_fault_keeps_no_pages_pinned)
+{
+	unsigned char *slow;
+	long before, parked;
+	bool waited;
+	pid_t pid;
+	int fd;
+
+	slow = slow_map(SLOW_LEN, &fd);
+	before = pinned_pages();
+	pid = slow_copy_fork(NULL, slow);
+	waited = slow_fault_waits(fd);
+	parked = pinned_pages();
+	slow_copy_succeeded(pid, fd);
+	ck_assert_msg(waited, "the child's copy never waited on its fault");
+	ck_assert_msg(parked == before,
+		      "a copy waiting on a fault kept %ld pages pinned",
+		      parked - before);
+	munmap(slow, SLOW_LEN);
+	close(fd);
+}
+END_TEST
+
+/* likewise for a dma-buf destination: detached while the copy waits */
+START_TEST(copy_parked_on_a_slow_fault_keeps_no_dmabuf_attached)
+{
+	unsigned char *slow, *vram;
+	uint64_t parked;
+	struct pb_buf d;
+	bool waited;
+	size_t vlen, i;
+	int fd, vfd;
+	pid_t pid;
+
+	vfd = region_fd(g_vram, &vram, &vlen);
+	d = dmabuf_side(vfd, 0);
+	slow = slow_map(SLOW_LEN, &fd);
+	pid = slow_copy_fork(&d, slow);
+	waited = slow_fault_waits(fd);
+	parked = region_attr(g_vram, "attachments");
+	slow_copy_succeeded(pid, fd);
+	ck_assert_msg(waited, "the child's copy never waited on its fault");
+	ck_assert_msg(parked == 0,
+		      "a copy waiting on a fault kept its dma-buf attached");
+	for (i = 0; i < SLOW_LEN; i++)
+		ck_assert_uint_eq(vram[i], pbsf_byte(i));
+	munmap(slow, SLOW_LEN);
+	close(fd);
+	close(vfd);
+}
+END_TEST
+
+/*
+ * A shared mapping whose pages the kernel tracks dirty (page_mkwrite, as
+ * FUSE's): a long-term pin to write it is refused, as GUP refuses it from
+ * 6.5 on, before a byte is written.
+ */
+START_TEST(copy_into_a_shared_mapping_that_tracks_dirty_pages_is_efault)
+{
+	unsigned char *dst, *src = host_alloc(PAGE);
+	struct pb_buf d, s;
+	size_t i;
+	int fd;
+
+	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "1", 1), 1);	/* faults do not wait */
+	dst = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(dst, MAP_FAILED);
+	pb_fill_pattern(src, PAGE, 0x4dd4);
+	d = va_side(dst);
+	s = va_side(src);
+	ck_assert_int_eq(copy_bufs(&d, &s, PAGE, NULL), EFAULT);
+	for (i = 0; i < PAGE; i++)
+		ck_assert_uint_eq(dst[i], pbsf_byte(i));
+	munmap(dst, PAGE);
+	close(fd);
+	free(src);
 }
 END_TEST
 
@@ -948,6 +1076,44 @@ static bool copy_job_done(struct copy_job *job)
 {
 	return __atomic_load_n(&job->done, __ATOMIC_ACQUIRE);
 }
+
+/*
+ * The destination passes COPY's checks as anonymous memory; while the
+ * first of its four windows moves, its last window becomes a shared
+ * mapping whose pages the kernel tracks dirty.  Each window's pin checks
+ * the range as it is then: the copy stops there, and nothing of the new
+ * mapping is written.
+ */
+START_TEST(copy_into_memory_remapped_to_track_dirty_pages_midway_is_efault)
+{
+	const size_t len = 4 * 8192, off = 3 * 8192, remap_off = 64 * 1024;
+	struct copy_job c = { .len = len };
+	unsigned char *dst, *tail;
+	size_t i;
+	int fd;
+
+	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "1", 1), 1);	/* its faults do not wait */
+	dst = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(dst, MAP_FAILED);
+	c.dst = va_side(dst);
+	c.src = va_side(host_alloc(len));
+	pb_fill_pattern(c.src.addr, len, 0x4ee4);
+	copy_job_start_warm(&c, dst, 0x4ee4);	/* the first window arrived */
+	ck_assert_msg(!copy_job_done(&c), "the copy ended before the remap");
+	tail = mmap(dst + off, len - off, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_FIXED, fd, remap_off);
+	ck_assert_ptr_eq(tail, dst + off);
+	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
+	ck_assert_int_eq(c.err, EFAULT);
+	for (i = 0; i < len - off; i++)
+		ck_assert_uint_eq(tail[i], pbsf_byte(remap_off + i));
+	munmap(dst, len);
+	close(fd);
+}
+END_TEST
 
 /*
  * One thread of the process stalls in a fault user space serves, holding
@@ -1089,6 +1255,9 @@ Suite *suite_copy(void)
 	tcase_add_test(tc, copy_proceeds_on_a_second_channel_while_another_copy_runs);
 	tcase_add_test(tc, copy_beyond_max_copies_waits_for_a_channel_then_completes);
 	tcase_add_test(tc, copy_waiting_on_a_slow_page_fault_leaves_its_channel_to_others);
+	tcase_add_test(tc, copy_parked_on_a_slow_fault_keeps_no_pages_pinned);
+	tcase_add_test(tc, copy_parked_on_a_slow_fault_keeps_no_dmabuf_attached);
+	tcase_add_test(tc, copy_into_a_shared_mapping_that_tracks_dirty_pages_is_efault);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tw, small_windows_setup, small_windows_teardown);
@@ -1098,6 +1267,7 @@ Suite *suite_copy(void)
 	tcase_add_test(tw, copy_across_many_windows_from_a_foreign_dmabuf_of_scattered_pages);
 	tcase_add_test(tw, copy_keeps_moving_while_a_stalled_fault_and_a_munmap_block_its_mm);
 	tcase_add_test(tw, copy_into_peer_memory_waits_for_its_blocked_mm_without_a_channel);
+	tcase_add_test(tw, copy_into_memory_remapped_to_track_dirty_pages_midway_is_efault);
 	suite_add_tcase(s, tw);
 
 	tcase_add_checked_fixture(ta, setup_ctx, teardown_ctx);
