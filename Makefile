@@ -21,12 +21,18 @@ CHECK_CFLAGS	= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
 DRM_CFLAGS	= $(shell $(PKG_CONFIG) --cflags libdrm)
 
-LIB_SRCS	:= lib/libpeerbridge.c lib/pb_util.c
+LIB_SRCS	:= lib/libpeerbridge.c lib/pb_util.c lib/pb_rdma.c lib/pb_rdma_policy.c \
+		   lib/pb_rdma_plain.c
+# the preload shim: the library's core without its exports, plus the verbs
+# calls it takes over
+SHIM_SRCS	:= $(filter-out lib/pb_rdma_plain.c,$(LIB_SRCS)) lib/preload.c
+SHIM		:= $(B)/lib/libpeerbridge-preload.so
 LIB_PIC_OBJS	:= $(LIB_SRCS:%.c=$(B)/pic/%.o)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBSO		:= $(B)/lib/libpeerbridge.so.$(SOVERSION)
 TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o $(B)/obj/lib/pb_pattern.o
-VM_SRCS		:= $(filter-out tests/vm/pbdemo.c tests/vm/pbfuzz.c,$(wildcard tests/vm/*.c))
+VM_SRCS		:= $(filter-out tests/vm/pbdemo.c tests/vm/pbfuzz.c tests/vm/pbverbs.c,\
+			      $(wildcard tests/vm/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h \
 		   include/linux/peerbridge.h
@@ -40,7 +46,7 @@ deps:
 	@scripts/deps.sh
 
 # --- library -----------------------------------------------------------------
-lib: $(LIBSO) $(B)/lib/libpeerbridge.a $(B)/lib/peerbridge.pc
+lib: $(LIBSO) $(B)/lib/libpeerbridge.a $(B)/lib/peerbridge.pc $(SHIM)
 
 $(B)/pic/%.o: %.c $(wildcard include/*.h include/uapi/*.h lib/*.h)
 	@mkdir -p $(dir $@)
@@ -54,8 +60,13 @@ $(LIBSO): $(LIB_PIC_OBJS) lib/libpeerbridge.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libpeerbridge.so.$(SOVERSION) \
 		-Wl,--version-script=lib/libpeerbridge.map -Wl,-z,defs \
-		-o $@ $(LIB_PIC_OBJS)
+		-o $@ $(LIB_PIC_OBJS) -libverbs -pthread
 	ln -sf libpeerbridge.so.$(SOVERSION) $(B)/lib/libpeerbridge.so
+
+$(SHIM): $(SHIM_SRCS:%.c=$(B)/pic/%.o) lib/preload.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,--version-script=lib/preload.map -Wl,-z,defs \
+		-o $@ $(SHIM_SRCS:%.c=$(B)/pic/%.o) -libverbs -ldl -pthread
 
 $(B)/lib/libpeerbridge.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -106,19 +117,25 @@ $(B)/samples/%/pb_vga.ko: $(SAMPLE_SRCS) $(B)/kmod/%/peerbridge.ko
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
 
 # --- tests ---------------------------------------------------------------------
-tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo $(B)/tests/pbfuzz
+tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo $(B)/tests/pbfuzz $(B)/tests/pbverbs
 
 # the unit tests run the built pbctl and inspect the built library
-$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/pbctl $(LIBSO)
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/obj/lib/pb_rdma_policy.o \
+		$(B)/pbctl $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -DPB_BUILD_DIR='"$(CURDIR)/$(B)"' \
 		-DPB_SRC_DIR='"$(CURDIR)"' -o $@ $(UNIT_SRCS) $(TOOL_OBJS) \
-		-L$(B)/lib -Wl,-rpath,$(CURDIR)/$(B)/lib -lpeerbridge $(CHECK_LIBS)
+		$(B)/obj/lib/pb_rdma_policy.o -L$(B)/lib -Wl,-rpath,$(CURDIR)/$(B)/lib -lpeerbridge $(CHECK_LIBS)
 
 $(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(TOOL_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) $(DRM_CFLAGS) -pthread -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
-		$(B)/obj/lib/pb_pattern.o -L$(B)/lib -ldrm -lpeerbridge $(CHECK_LIBS)
+		$(B)/obj/lib/pb_pattern.o -L$(B)/lib -ldrm -libverbs -lpeerbridge $(CHECK_LIBS)
+
+# knows nothing of peerbridge: only libibverbs
+$(B)/tests/pbverbs: tests/vm/pbverbs.c tests/vm/rc_loop.c tests/vm/rc_loop.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbverbs.c tests/vm/rc_loop.c -libverbs
 
 $(B)/tests/pbdemo: tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
 	@mkdir -p $(dir $@)
@@ -151,6 +168,7 @@ install: lib tools
 		$(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man3 \
 		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libpeerbridge.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libpeerbridge.so
 	install -m 644 $(B)/lib/libpeerbridge.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(B)/lib/peerbridge.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/

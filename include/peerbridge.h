@@ -37,6 +37,14 @@ int pb_unmap(void *addr, size_t len);
 #define PB_EXPORT_CLOEXEC	(1U << 1)	/* the fd is close-on-exec */
 int pb_export(struct pb_ctx *ctx, void *addr, size_t len, unsigned int flags);
 
+/*
+ * Export [offset, offset + len) (page aligned) of a region without mapping
+ * it: the node is opened read-write, or read-only with PB_EXPORT_RDONLY.
+ * A peerbridge dma-buf fd can itself be mmap()ed, MAP_SHARED.
+ */
+int pb_export_region(struct pb_ctx *ctx, const char *region, uint64_t offset,
+		     size_t len, unsigned int flags);
+
 /* What peer memory [addr, addr + len) is. */
 struct pb_range_info {
 	char region[64];	/* e.g. "0000:03:00.0-bar2" */
@@ -83,7 +91,27 @@ int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
 	       const struct pb_buf *src, size_t len, unsigned int flags,
 	       struct pb_copy_result *result);
 
-/* A message for an errno value as peerbridge calls return it. */
+/*
+ * RDMA memory regions (link with -libverbs too).  pb_reg_mr() registers
+ * peer memory as a dma-buf with ibv_reg_dmabuf_mr() at iova = addr, and
+ * ordinary memory with ibv_reg_mr(); a range mixing both is EINVAL.
+ * PEERBRIDGE_DMABUF=auto|0|1 steers it (see pb_reg_mr(3)).
+ * pb_reg_dmabuf_mr() registers a dma-buf fd of any exporter, which stays
+ * the caller's.  Release either with pb_dereg_mr().
+ */
+struct ibv_pd;
+struct ibv_mr;
+struct ibv_mr *pb_reg_mr(struct ibv_pd *pd, void *addr, size_t len,
+			 int access);
+struct ibv_mr *pb_reg_dmabuf_mr(struct ibv_pd *pd, int fd, uint64_t offset,
+				size_t len, uint64_t iova, int access);
+int pb_dereg_mr(struct ibv_mr *mr);
+
+/*
+ * A message for an errno value as peerbridge calls return it; after a
+ * failed call that knows more (pb_reg_mr() on a NIC without dma-buf
+ * support), that call's own one-line explanation, in the same thread.
+ */
 const char *pb_strerror(int err);
 
 #ifdef __cplusplus

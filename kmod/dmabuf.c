@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/fs.h>
 #include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -34,23 +35,6 @@ MODULE_IMPORT_NS(DMA_BUF);
 
 /* largest scatterlist entry we emit: page aligned, fits sg_dma_len() */
 #define PB_SG_MAX	SZ_1G
-
-struct pb_export_range {
-	u64 offset;
-	u64 len;
-};
-
-struct pb_export {
-	struct peerbridge_region *region;	/* holds a reference */
-	struct dma_buf *dmabuf;
-	struct list_head node;		/* on region->exports */
-	bool rdonly;
-	bool revoked;			/* under dmabuf->resv */
-	atomic_t maps;			/* live scatterlists */
-	unsigned int nr_ranges;
-	struct pb_export_range *ranges;
-	pid_t pid;			/* who exported it */
-};
 
 /* attach->priv: what this importer holds, under dmabuf->resv */
 struct pb_attach {
@@ -204,6 +188,8 @@ static void pb_dmabuf_unmap(struct dma_buf_attachment *attach,
 
 static void pb_export_free(struct pb_export *exp)
 {
+	if (exp->inode)
+		iput(exp->inode);
 	if (exp->region)
 		peerbridge_region_put(exp->region);
 	kfree(exp->ranges);
@@ -232,6 +218,7 @@ static const struct dma_buf_ops pb_dmabuf_ops = {
 	.map_dma_buf = pb_dmabuf_map,
 	.unmap_dma_buf = pb_dmabuf_unmap,
 	.release = pb_dmabuf_release,
+	.mmap = pb_dmabuf_mmap,
 };
 
 /* EXPORT's span callback: collect runs, merging contiguous ones. */
@@ -261,6 +248,51 @@ static int pb_export_span(const struct pb_peer_span *span, void *arg)
 		.len = len,
 	};
 	return 0;
+}
+
+/*
+ * EXPORT of [offset, offset + len) of a region by its node's open file,
+ * with no mapping: holding the file is what authorizes it, as for mmap,
+ * and a file opened read-only exports read-only.
+ */
+static int pb_export_node_range(struct pb_export *exp,
+				const struct peerbridge_export *arg)
+{
+	struct peerbridge_region *region;
+	struct file *file;
+	int ret;
+
+	file = fget(arg->fd);
+	if (!file)
+		return -EBADF;
+	ret = -EINVAL;
+	if (file->f_op != &pb_region_fops)
+		goto out_put;
+	ret = -EACCES;
+	if (!(file->f_mode & FMODE_READ))
+		goto out_put;
+	/* a raw BAR window, as the node's mmap is: not under lockdown */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		goto out_put;
+	region = file->private_data;
+	ret = -EINVAL;
+	if (!arg->len || arg->addr >= region->size ||
+	    arg->len > region->size - arg->addr)
+		goto out_put;
+	ret = -ENOMEM;
+	exp->ranges = kmalloc(sizeof(*exp->ranges), GFP_KERNEL);
+	if (!exp->ranges)
+		goto out_put;
+	exp->ranges[0] = (struct pb_export_range){ arg->addr, arg->len };
+	exp->nr_ranges = 1;
+	exp->region = peerbridge_region_get(region);
+	if (!(file->f_mode & FMODE_WRITE))
+		exp->rdonly = true;
+	ret = 0;
+out_put:
+	fput(file);
+	return ret;
 }
 
 /*
@@ -305,10 +337,14 @@ static struct dma_buf *pb_export_once(const struct peerbridge_export *arg)
 	exp->rdonly = arg->flags & PEERBRIDGE_EXPORT_RDONLY;
 	exp->pid = task_tgid_nr(current);
 
-	mmap_read_lock(current->mm);
-	ret = pb_walk_peer_range(current->mm, arg->addr, arg->len,
-				 pb_export_span, exp);
-	mmap_read_unlock(current->mm);
+	if (arg->flags & PEERBRIDGE_EXPORT_REGION) {
+		ret = pb_export_node_range(exp, arg);
+	} else {
+		mmap_read_lock(current->mm);
+		ret = pb_walk_peer_range(current->mm, arg->addr, arg->len,
+					 pb_export_span, exp);
+		mmap_read_unlock(current->mm);
+	}
 	if (ret)
 		goto err_free_exp;
 
@@ -323,6 +359,8 @@ static struct dma_buf *pb_export_once(const struct peerbridge_export *arg)
 	}
 	/* the dma-buf now owns exp: dma_buf_put() frees it */
 	exp->dmabuf = dmabuf;
+	exp->inode = file_inode(dmabuf->file);
+	ihold(exp->inode);
 
 	/* bufinfo in debugfs names the region and the offset */
 	name = kasprintf(GFP_KERNEL, "%s+%#llx", dev_name(&exp->region->dev),
@@ -356,7 +394,8 @@ long pb_ioctl_export(void __user *uarg)
 			     uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~(PEERBRIDGE_EXPORT_RDONLY | PEERBRIDGE_EXPORT_CLOEXEC) ||
+	if (arg.flags & ~(PEERBRIDGE_EXPORT_RDONLY | PEERBRIDGE_EXPORT_CLOEXEC |
+			  PEERBRIDGE_EXPORT_REGION) ||
 	    arg.reserved || !PAGE_ALIGNED(arg.addr) || !PAGE_ALIGNED(arg.len))
 		return -EINVAL;
 
@@ -402,8 +441,8 @@ static bool pb_export_overlaps(const struct pb_export *exp, u64 offset,
 
 /*
  * Revocation of [offset, offset + len), dma-buf side: every export that
- * covers a byte of it fails to map from now on, and its importers are told
- * to drop what they hold.
+ * covers a byte of it fails to map from now on, its importers are told to
+ * drop what they hold, and its CPU mappings are zapped.
  */
 void pb_dmabuf_revoke(struct peerbridge_region *region, u64 offset, u64 len)
 {
@@ -414,8 +453,9 @@ void pb_dmabuf_revoke(struct peerbridge_region *region, u64 offset, u64 len)
 		if (!pb_export_overlaps(exp, offset, len))
 			continue;
 		dma_resv_lock(exp->dmabuf->resv, NULL);
-		exp->revoked = true;
+		WRITE_ONCE(exp->revoked, true);
 		dma_buf_move_notify(exp->dmabuf);
+		pb_dmabuf_zap(exp);
 		dma_resv_unlock(exp->dmabuf->resv);
 	}
 	mutex_unlock(&region->exports_lock);
@@ -452,7 +492,7 @@ static ssize_t pb_export_describe(struct pb_export *exp, char *buf, ssize_t at)
 	/* the inode number is the "ino" of /proc/<pid>/fdinfo and bufinfo */
 	at += sysfs_emit_at(buf, at,
 			    "dmabuf ino=%lu pid=%d offset=%#llx len=%#llx ranges=%u mode=%s state=%s importers=",
-			    file_inode(exp->dmabuf->file)->i_ino, exp->pid,
+			    exp->inode->i_ino, exp->pid,
 			    exp->ranges[0].offset, len,
 			    exp->nr_ranges, exp->rdonly ? "ro" : "rw",
 			    exp->revoked ? "revoked" : "live");

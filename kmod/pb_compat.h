@@ -23,6 +23,16 @@ static inline void pb_vm_flags_set(struct vm_area_struct *vma,
 #define pb_vm_flags_set vm_flags_set
 #endif
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void pb_vm_flags_clear(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#else
+#define pb_vm_flags_clear vm_flags_clear
+#endif
+
 /* class->devnode() takes a const device since 6.2. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #define pb_devnode_dev_t struct device

@@ -28,6 +28,7 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
@@ -148,9 +149,36 @@ int pb_walk_peer_range(struct mm_struct *mm, u64 addr, u64 len,
 /* query.c */
 long pb_ioctl_query(void __user *uarg);
 
+/* dmabuf.c: one export, the dma-buf's priv */
+struct pb_export_range {
+	u64 offset;
+	u64 len;
+};
+
+struct pb_export {
+	struct peerbridge_region *region;	/* holds a reference */
+	struct dma_buf *dmabuf;
+	/*
+	 * The dma-buf file's inode, referenced: the last close frees the
+	 * file's own reference before our release can take the export off
+	 * region->exports, while revocation may still be walking it.
+	 */
+	struct inode *inode;
+	struct list_head node;		/* on region->exports */
+	bool rdonly;
+	bool revoked;			/* under dmabuf->resv */
+	atomic_t maps;			/* live scatterlists */
+	unsigned int nr_ranges;
+	struct pb_export_range *ranges;
+	pid_t pid;			/* who exported it */
+};
+
 /* dmabuf.c */
 long pb_ioctl_export(void __user *uarg);
 void pb_dmabuf_revoke(struct peerbridge_region *region, u64 offset, u64 len);
+/* dmabuf_mmap.c: CPU mappings of an export */
+int pb_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma);
+void pb_dmabuf_zap(struct pb_export *exp);
 bool pb_dmabuf_drained(struct peerbridge_region *region, u64 offset, u64 len);
 ssize_t pb_dmabuf_holders(struct peerbridge_region *region, char *buf,
 			  ssize_t at);

@@ -430,11 +430,6 @@ void peerbridge_region_revoke(struct peerbridge_region *region)
 	region->priv = NULL;
 	if (region->inode)
 		unmap_mapping_range(region->inode->i_mapping, 0, 0, true);
-	/* no PTE exists or comes back: the memtype goes with the window */
-	if (region->wc_reserved) {
-		arch_io_free_memtype_wc(region->phys, region->size);
-		region->wc_reserved = false;
-	}
 	up_write(&region->mem_lock);
 
 	pb_dmabuf_revoke(region, 0, region->size);
@@ -443,6 +438,14 @@ void peerbridge_region_revoke(struct peerbridge_region *region)
 		pb_region_report_holders(region);
 
 	down_write(&region->mem_lock);
+	/*
+	 * No PTE exists or comes back, of a node's mapping (zapped above) or
+	 * of a dma-buf's (zapped by pb_dmabuf_revoke()): the memtype goes.
+	 */
+	if (region->wc_reserved) {
+		arch_io_free_memtype_wc(region->phys, region->size);
+		region->wc_reserved = false;
+	}
 	WRITE_ONCE(region->state, PB_REGION_REVOKED);
 	up_write(&region->mem_lock);
 	wake_up_all(&region->state_wq);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,8 @@
 #include <uapi/peerbridge.h>
 
 #include "peerbridge.h"
+#include "pb_lib.h"
 #include "pb_util.h"
-
-#define PB_EXPORT __attribute__((visibility("default")))
 
 struct pb_ctx {
 	int fd;
@@ -41,6 +41,7 @@ PB_EXPORT struct pb_ctx *pb_open(void)
 	struct pb_ctx *ctx;
 	int err;
 
+	pb_clear_error_detail();
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
@@ -87,6 +88,7 @@ PB_EXPORT void *pb_map(struct pb_ctx *ctx, const char *region, size_t *len)
 	void *addr;
 	int fd, err;
 
+	pb_clear_error_detail();
 	if (!ctx || !region || !len) {
 		errno = EINVAL;
 		return NULL;
@@ -127,11 +129,13 @@ static void pb_copy_name(char *dst, const char *src, size_t size)
 	dst[size - 1] = '\0';
 }
 
-PB_EXPORT int pb_export(struct pb_ctx *ctx, void *addr, size_t len,
-			unsigned int flags)
+/* EXPORT of a range of the caller's mappings, or of a region node's */
+static int pb_export_ioctl(struct pb_ctx *ctx, int node, uint64_t addr,
+			   size_t len, unsigned int flags)
 {
 	struct peerbridge_export arg;
 
+	pb_clear_error_detail();
 	if (!ctx || (flags & ~(PB_EXPORT_RDONLY | PB_EXPORT_CLOEXEC))) {
 		errno = EINVAL;
 		return -1;
@@ -139,12 +143,40 @@ PB_EXPORT int pb_export(struct pb_ctx *ctx, void *addr, size_t len,
 	memset(&arg, 0, sizeof(arg));
 	arg.argsz = sizeof(arg);
 	arg.flags = (flags & PB_EXPORT_RDONLY ? PEERBRIDGE_EXPORT_RDONLY : 0) |
-		    (flags & PB_EXPORT_CLOEXEC ? PEERBRIDGE_EXPORT_CLOEXEC : 0);
-	arg.addr = (uintptr_t)addr;
+		    (flags & PB_EXPORT_CLOEXEC ? PEERBRIDGE_EXPORT_CLOEXEC : 0) |
+		    (node >= 0 ? PEERBRIDGE_EXPORT_REGION : 0);
+	arg.addr = addr;
 	arg.len = len;
+	arg.fd = node;
 	if (pb_ioctl(ctx->fd, PEERBRIDGE_EXPORT, &arg))
 		return -1;
 	return arg.fd;
+}
+
+PB_EXPORT int pb_export(struct pb_ctx *ctx, void *addr, size_t len,
+			unsigned int flags)
+{
+	return pb_export_ioctl(ctx, -1, (uintptr_t)addr, len, flags);
+}
+
+PB_EXPORT int pb_export_region(struct pb_ctx *ctx, const char *region,
+			       uint64_t offset, size_t len, unsigned int flags)
+{
+	char name[PB_REGION_NAME_MAX], path[PATH_MAX];
+	int node, fd, err;
+
+	if (!region || pb_region_name(region, name, sizeof(name)))
+		return -1;
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
+	node = open(path, (flags & PB_EXPORT_RDONLY ? O_RDONLY : O_RDWR) |
+		    O_CLOEXEC);
+	if (node < 0)
+		return -1;
+	fd = pb_export_ioctl(ctx, node, offset, len, flags);
+	err = errno;
+	close(node);	/* the dma-buf keeps the region */
+	errno = err;
+	return fd;
 }
 
 PB_EXPORT int pb_query(struct pb_ctx *ctx, const void *addr, size_t len,
@@ -152,6 +184,7 @@ PB_EXPORT int pb_query(struct pb_ctx *ctx, const void *addr, size_t len,
 {
 	struct peerbridge_query arg;
 
+	pb_clear_error_detail();
 	if (!ctx || !out) {
 		errno = EINVAL;
 		return -1;
@@ -202,6 +235,7 @@ PB_EXPORT int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
 	struct peerbridge_copy arg;
 	int ret, err;
 
+	pb_clear_error_detail();
 	memset(&arg, 0, sizeof(arg));
 	if (!ctx || flags || pb_copy_side(&arg.dst, dst) ||
 	    pb_copy_side(&arg.src, src)) {
@@ -232,8 +266,29 @@ PB_EXPORT int pb_copy(struct pb_ctx *ctx, const struct pb_buf *dst,
 	return pb_copy_ex(ctx, dst, src, len, flags, NULL);
 }
 
+/* the last failure with details, per thread */
+static __thread int pb_detail_err;
+static __thread char pb_detail[320];
+
+void pb_set_error_detail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pb_detail, sizeof(pb_detail), fmt, ap);
+	va_end(ap);
+	pb_detail_err = err;
+}
+
+void pb_clear_error_detail(void)
+{
+	pb_detail_err = 0;
+}
+
 PB_EXPORT const char *pb_strerror(int err)
 {
+	if (err && err == pb_detail_err)
+		return pb_detail;
 	switch (err) {
 	case 0:
 		return "success";

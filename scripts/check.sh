@@ -33,11 +33,12 @@ fail_build() {
 # Every test the sources register must have run, on every kernel: a suite
 # dropped from the runner (or a guest that died half way) fails by name.
 # $1: yes for a debug kernel, which runs the fault sweep; the stock ones
-# run the lockdown suite instead (one-way, and an LSM the debug kernel lacks)
+# run the rxe and lockdown suites instead (RDMA and an LSM the debug kernel
+# lacks)
 expected_tests() {
 	for f in tests/vm/t_*.c; do
 		case "$1:$f" in
-		no:tests/vm/t_faults.c|yes:tests/vm/t_lockdown.c) continue ;;
+		no:tests/vm/t_faults.c|yes:tests/vm/t_lockdown.c|yes:tests/vm/t_rdma.c) continue ;;
 		esac
 		cat "$f"
 	done | grep -c 'tcase_add_test('

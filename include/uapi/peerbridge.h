@@ -36,7 +36,7 @@
  * number counts compatible additions.
  */
 #define PEERBRIDGE_ABI_MAJOR	2
-#define PEERBRIDGE_ABI_MINOR	0
+#define PEERBRIDGE_ABI_MINOR	1	/* 1: EXPORT_REGION, dma-buf mmap */
 
 /**
  * PEERBRIDGE_GET_INFO - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 0),
@@ -83,10 +83,21 @@ struct peerbridge_info {
  * What a mapping maps is what its exporter says (its p2p_resolve callback),
  * never derived from the mmap offset.
  *
+ * With PEERBRIDGE_EXPORT_REGION (ABI 2.1), no mapping is needed: @fd is an
+ * open /dev/pbmem/ node and [addr, addr + len) an offset range of its
+ * region; a node opened read-only exports read-only.
+ *
+ * The dma-buf can be mmap()ed, MAP_SHARED only and read-only if the export
+ * is, with the region's caching; after revocation a touch raises SIGBUS.
+ *
  * Return: 0 on success, -errno on failure:
  *  -EINVAL  argsz below v1, unknown flags, nonzero reserved, len 0, addr or
  *           len not page aligned, addr + len overflows, peer memory together
- *           with a hole or ordinary memory, or two regions;
+ *           with a hole or ordinary memory, or two regions; EXPORT_REGION:
+ *           fd not a region node, or the range outside the region;
+ *  -EBADF   EXPORT_REGION: fd not open (or an O_PATH descriptor);
+ *  -EACCES  EXPORT_REGION: the node is not open for reading;
+ *  -EPERM   EXPORT_REGION under kernel lockdown;
  *  -ENOENT  the range is not peer memory at all;
  *  -ENODEV  the region has been revoked, or the exporter says the memory is
  *           gone (a freed buffer object);
@@ -98,9 +109,10 @@ struct peerbridge_export {
 	__u32 flags;
 #define PEERBRIDGE_EXPORT_RDONLY	(1U << 0)
 #define PEERBRIDGE_EXPORT_CLOEXEC	(1U << 1)
-	__aligned_u64 addr;
+#define PEERBRIDGE_EXPORT_REGION	(1U << 2)	/* fd + offset, no mapping */
+	__aligned_u64 addr;	/* in: user address, or region offset */
 	__aligned_u64 len;
-	__s32 fd;		/* out: the dma-buf */
+	__s32 fd;		/* in: the region node (EXPORT_REGION); out: the dma-buf */
 	__u32 out_flags;	/* out: PEERBRIDGE_EXPORT_RDONLY if read-only */
 	__aligned_u64 reserved;	/* in: must be 0 */
 };

@@ -10,6 +10,7 @@
  * pb_test_importer.h.
  */
 #include <linux/dma-buf.h>
+#include <linux/completion.h>
 #include <linux/dma-resv.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -331,9 +332,69 @@ static long pbti_region(struct pbti_region __user *uarg)
 	return 0;
 }
 
+/* a reservation lock held by a worker, so no task returns to user with it */
+static struct {
+	struct mutex lock;		/* one hold at a time */
+	struct dma_buf *dmabuf;
+	struct work_struct work;
+	struct completion held, drop;
+} pbti_hold;
+
+static void pbti_hold_work(struct work_struct *work)
+{
+	dma_resv_lock(pbti_hold.dmabuf->resv, NULL);
+	complete(&pbti_hold.held);
+	wait_for_completion(&pbti_hold.drop);
+	dma_resv_unlock(pbti_hold.dmabuf->resv);
+}
+
+static long pbti_hold_resv(s32 __user *uarg)
+{
+	struct dma_buf *dmabuf;
+	s32 fd;
+
+	if (get_user(fd, uarg))
+		return -EFAULT;
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	mutex_lock(&pbti_hold.lock);
+	if (pbti_hold.dmabuf) {
+		mutex_unlock(&pbti_hold.lock);
+		dma_buf_put(dmabuf);
+		return -EBUSY;
+	}
+	pbti_hold.dmabuf = dmabuf;
+	reinit_completion(&pbti_hold.held);
+	reinit_completion(&pbti_hold.drop);
+	queue_work(system_unbound_wq, &pbti_hold.work);
+	wait_for_completion(&pbti_hold.held);
+	mutex_unlock(&pbti_hold.lock);
+	return 0;
+}
+
+static long pbti_drop_resv(void)
+{
+	mutex_lock(&pbti_hold.lock);
+	if (!pbti_hold.dmabuf) {
+		mutex_unlock(&pbti_hold.lock);
+		return -EINVAL;
+	}
+	complete(&pbti_hold.drop);
+	flush_work(&pbti_hold.work);
+	dma_buf_put(pbti_hold.dmabuf);
+	pbti_hold.dmabuf = NULL;
+	mutex_unlock(&pbti_hold.lock);
+	return 0;
+}
+
 static long pbti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
+	case PBTI_HOLD_RESV:
+		return pbti_hold_resv((s32 __user *)arg);
+	case PBTI_DROP_RESV:
+		return pbti_drop_resv();
 	case PBTI_REGION:
 		return pbti_region((void __user *)arg);
 	case PBTI_ATTACH:
@@ -377,6 +438,10 @@ static int __init pbti_init(void)
 		INIT_WORK(&pbti_slots[i].release_work, pbti_release_work);
 		INIT_WORK(&pbti_bufs[i].unmap_work, pbti_buf_unmap_work);
 	}
+	mutex_init(&pbti_hold.lock);
+	INIT_WORK(&pbti_hold.work, pbti_hold_work);
+	init_completion(&pbti_hold.held);
+	init_completion(&pbti_hold.drop);
 	ret = misc_register(&pbti_misc);
 	if (ret)
 		pci_dev_put(pbti_dev);
@@ -388,6 +453,7 @@ static void __exit pbti_exit(void)
 	unsigned int i;
 
 	misc_deregister(&pbti_misc);
+	pbti_drop_resv();	/* a test that failed half way */
 	for (i = 0; i < PBTI_SLOTS; i++) {
 		flush_work(&pbti_slots[i].release_work);
 		if (pbti_slots[i].map)

@@ -70,5 +70,11 @@ struct pbti_region {
 /* for an attachment: invalidated = move_notify ran, released = unmapped */
 #define PBTI_ATTACH_STATUS _IOWR('t', 6, struct pbti_status)
 #define PBTI_REGION	_IOW('t', 7, struct pbti_region)
+/*
+ * Hold a dma-buf's reservation lock (from a kernel worker) until
+ * PBTI_DROP_RESV, as an importer busy under it would: one at a time.
+ */
+#define PBTI_HOLD_RESV	_IOW('t', 8, __s32)
+#define PBTI_DROP_RESV	_IO('t', 9)
 
 #endif

@@ -9,5 +9,6 @@ Suite *suite_util(void);
 Suite *suite_print(void);
 Suite *suite_pbctl(void);
 Suite *suite_library(void);
+Suite *suite_rdma_policy(void);
 
 #endif

@@ -148,15 +148,20 @@ bool region_exists(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-int open_region(const char *name)
+int open_node(const char *name, int flags)
 {
 	char path[PATH_MAX];
 	int fd;
 
 	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_msg(fd >= 0, "open %s", path);
+	fd = open(path, flags | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
 	return fd;
+}
+
+int open_region(const char *name)
+{
+	return open_node(name, O_RDWR);
 }
 
 uint64_t region_attr(const char *name, const char *attr)

@@ -21,13 +21,16 @@ int main(void)
 	srunner_add_suite(sr, suite_lifetime());
 	/*
 	 * The sanitizer lane's debug kernel has fault injection; the stock
-	 * kernels have the lockdown LSM, which cannot be lowered once raised:
-	 * last.
+	 * kernels have rxe, and the lockdown LSM, which cannot be lowered once
+	 * raised: last.
 	 */
-	if (debug_kernel())
+	if (debug_kernel()) {
 		srunner_add_suite(sr, suite_faults());
-	else
+	} else {
+		/* rxe: the debug kernel has no RDMA */
+		srunner_add_suite(sr, suite_rdma());
 		srunner_add_suite(sr, suite_lockdown());
+	}
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -45,9 +45,11 @@ add_module() {
 	echo "$name" >> "$root"/etc/modules.done
 }
 # nvme: a driver for bind to take the controller from; vgem: a dma-buf
-# importer without peer2peer, and a foreign dma-buf exporter.  A kernel
-# that has them built in (the debug kernel) sets PB_DISTRO_MODULES="".
-for m in ${PB_DISTRO_MODULES-nvme vgem}; do
+# importer without peer2peer, and a foreign dma-buf exporter; rxe over a
+# dummy netdev for the RDMA suite (its crc32 must come first, or adding the
+# link fails).  The debug kernel builds in what it has and sets
+# PB_DISTRO_MODULES="".
+for m in ${PB_DISTRO_MODULES-nvme vgem crc32_generic dummy rdma_rxe ib_uverbs}; do
 	add_module "$m"
 done
 cp "$b/kmod/$kver/peerbridge.ko" "$b/tkmod/$kver/pb_edu_dma.ko" \
@@ -57,14 +59,31 @@ cp "$b/kmod/$kver/peerbridge.ko" "$b/tkmod/$kver/pb_edu_dma.ko" \
 printf '%s\n' peerbridge.ko pb_edu_dma.ko pb_test_importer.ko pb_slow_fault.ko \
 	pb_vga.ko \
 	>> "$root"/etc/modules
+# the kernel's RDMA umem code on our dma-bufs, where the kernel has RDMA
+if [ -e "$b/tkmod/$kver/pb_test_umem.ko" ]; then
+	cp "$b/tkmod/$kver/pb_test_umem.ko" "$root"/lib/modules/
+	echo pb_test_umem.ko >> "$root"/etc/modules
+fi
 
 # --- binaries and exactly the libraries they need ----------------------------
 cp "$b"/pbctl "$root"/bin/pbctl
-cp "$b"/tests/pbvm "$b"/tests/pbdemo "$b"/tests/pbfuzz "$root"/tests/
+# rdma (iproute2) adds the rxe link, ib_write_bw (perftest) runs on it;
+# libibverbs loads its rxe provider through a .driver file, so ldd does
+# not see it
+cp /usr/bin/rdma /usr/bin/ib_write_bw "$root"/bin/
+mkdir -p "$root"/etc/libibverbs.d
+cp /etc/libibverbs.d/rxe.driver "$root"/etc/libibverbs.d/
+rxe=$(ls /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so)
+mkdir -p "$root$(dirname "$rxe")"
+cp -L "$rxe" "$root$rxe"
+cp "$b"/tests/pbvm "$b"/tests/pbdemo "$b"/tests/pbfuzz "$b"/tests/pbverbs \
+	"$root"/tests/
 cp "$top"/tests/vm/demo.sh "$root"/tests/demo.sh
 mkdir -p "$root"/usr/lib
-cp -P "$b"/lib/libpeerbridge.so* "$root"/usr/lib/
-for bin in "$root"/bin/pbctl "$root"/tests/pbvm "$root"/tests/pbdemo "$root"/tests/pbfuzz; do
+cp -P "$b"/lib/libpeerbridge.so* "$b"/lib/libpeerbridge-preload.so "$root"/usr/lib/
+for bin in "$root"/bin/pbctl "$root"/bin/rdma "$root"/bin/ib_write_bw "$root$rxe" "$root"/tests/pbvm \
+	"$root"/tests/pbdemo "$root"/tests/pbfuzz "$root"/tests/pbverbs \
+	"$b"/lib/libpeerbridge-preload.so; do
 	LD_LIBRARY_PATH="$b/lib" ldd "$bin" | awk '/=> \// {print $3} /^\t\// {print $1}'
 done | sort -u | while read -r lib; do
 	case $lib in "$b"/*) continue ;; esac

@@ -41,6 +41,7 @@ void unbind_dev(const char *bdf);
 void region_name(const char *bdf, const char *kind, char *out, size_t outsz);
 bool region_exists(const char *name);
 int open_region(const char *name);	/* its node, read-write */
+int open_node(const char *name, int flags);	/* its node, O_CLOEXEC */
 uint64_t region_attr(const char *name, const char *attr);
 
 
@@ -126,5 +127,6 @@ Suite *suite_faults(void);
 Suite *suite_driver(void);
 Suite *suite_lifetime(void);
 Suite *suite_lockdown(void);
+Suite *suite_rdma(void);
 
 #endif /* PBVM_H */

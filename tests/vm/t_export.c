@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -301,6 +304,217 @@ START_TEST(importer_without_peer2peer_is_refused_eopnotsupp)
 }
 END_TEST
 
+/* --- the dma-buf as the handle: export by node, mmap of the dma-buf ------- */
+
+/* EXPORT_REGION through the raw ioctl on @node: 0 or the errno */
+static int node_export(int node, uint64_t off, uint64_t len,
+		       struct peerbridge_export *arg)
+{
+	memset(arg, 0, sizeof(*arg));
+	arg->flags = PEERBRIDGE_EXPORT_REGION | PEERBRIDGE_EXPORT_CLOEXEC;
+	arg->fd = node;
+	arg->addr = off;
+	arg->len = len;
+	return raw_export(arg, sizeof(*arg));
+}
+
+/* an export of 4 pages from region page 2, made with no mapping */
+START_TEST(export_region_without_mapping_covers_its_offset_range)
+{
+	unsigned char *v, *host = host_alloc(4 * PAGE);
+	struct pb_buf dst = va_side(host), src;
+	size_t len;
+	int fd;
+
+	v = map_region(g_vram, &len);
+	pb_fill_pattern(v, 8 * PAGE, 0x7227);
+	pb_unmap(v, len);
+	fd = pb_export_region(g_ctx, g_vram, 2 * PAGE, 4 * PAGE,
+			      PB_EXPORT_CLOEXEC);
+	ck_assert_msg(fd >= 0, "pb_export_region: %s", pb_strerror(errno));
+	src = dmabuf_side(fd, 0);
+	ck_assert_int_eq(copy_bufs(&dst, &src, 4 * PAGE, NULL), 0);
+	v = map_region(g_vram, &len);
+	ck_assert_int_eq(memcmp(host, v + 2 * PAGE, 4 * PAGE), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(export_region_of_a_readonly_node_is_readonly)
+{
+	struct peerbridge_export arg;
+	int node = open_node(g_vram, O_RDONLY);
+
+	ck_assert_int_eq(node_export(node, 0, 2 * PAGE, &arg), 0);
+	ck_assert_uint_eq(arg.out_flags & PEERBRIDGE_EXPORT_RDONLY,
+			  PEERBRIDGE_EXPORT_RDONLY);
+	assert_copy_reads_but_never_writes(arg.fd);
+	close(arg.fd);
+	close(node);
+}
+END_TEST
+
+START_TEST(export_region_outside_the_region_is_einval)
+{
+	struct peerbridge_export arg;
+	int node = open_node(g_vram, O_RDWR);
+	uint64_t size = region_attr(g_vram, "size");
+
+	ck_assert_int_eq(node_export(node, size - PAGE, 2 * PAGE, &arg), EINVAL);
+	ck_assert_int_eq(node_export(node, size, PAGE, &arg), EINVAL);
+	ck_assert_int_eq(node_export(node, 0, 0, &arg), EINVAL);
+	close(node);
+}
+END_TEST
+
+START_TEST(export_region_of_an_fd_that_is_no_region_node_is_einval)
+{
+	struct peerbridge_export arg;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), ctl;
+
+	ck_assert_int_eq(node_export(null, 0, PAGE, &arg), EINVAL);
+	ctl = open(PB_CTL_NODE, O_RDWR | O_CLOEXEC);
+	ck_assert_int_eq(node_export(ctl, 0, PAGE, &arg), EINVAL);
+	close(ctl);
+	close(null);
+	/* far above any descriptor open here (ctl_ioctl opens one too) */
+	ck_assert_int_eq(node_export(1 << 20, 0, PAGE, &arg), EBADF);
+}
+END_TEST
+
+START_TEST(dmabuf_mmap_reads_and_writes_the_region)
+{
+	unsigned char *v, *m;
+	size_t len;
+	int fd;
+
+	v = map_region(g_vram, &len);
+	pb_fill_pattern(v, 4 * PAGE, 0x7337);
+	fd = pb_export_region(g_ctx, g_vram, 0, 4 * PAGE, PB_EXPORT_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	m = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(pb_verify_pattern(m, 4 * PAGE, 0x7337), -1);
+	pb_fill_pattern(m + PAGE, PAGE, 0x7447);
+	ck_assert_int_eq(pb_verify_pattern(v + PAGE, PAGE, 0x7447), -1);
+	munmap(m, 4 * PAGE);
+	close(fd);
+}
+END_TEST
+
+START_TEST(dmabuf_mmap_private_is_einval)
+{
+	int fd = pb_export_region(g_ctx, g_vram, 0, PAGE, PB_EXPORT_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_eq(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0),
+			 MAP_FAILED);
+	ck_assert_int_eq(errno, EINVAL);
+	close(fd);
+}
+END_TEST
+
+START_TEST(dmabuf_mmap_of_a_readonly_export_never_becomes_writable)
+{
+	unsigned char *m;
+	int fd = pb_export_region(g_ctx, g_vram, 0, PAGE,
+				  PB_EXPORT_CLOEXEC | PB_EXPORT_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_eq(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      fd, 0), MAP_FAILED);
+	ck_assert_int_eq(errno, EACCES);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(touch_read(m), 0);
+	ck_assert_int_eq(mprotect(m, PAGE, PROT_READ | PROT_WRITE), -1);
+	ck_assert_int_eq(errno, EACCES);
+	munmap(m, PAGE);
+	close(fd);
+}
+END_TEST
+
+START_TEST(dmabuf_mmap_past_its_end_is_einval)
+{
+	int fd = pb_export_region(g_ctx, g_vram, 0, 2 * PAGE, PB_EXPORT_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_eq(mmap(NULL, 3 * PAGE, PROT_READ, MAP_SHARED, fd, 0),
+			 MAP_FAILED);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_eq(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 2 * PAGE),
+			 MAP_FAILED);
+	ck_assert_int_eq(errno, EINVAL);
+	close(fd);
+}
+END_TEST
+
+/* one fd, passed over a unix socket, is all another process needs */
+START_TEST(dmabuf_received_over_a_unix_socket_maps_and_reads)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c = 'd';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	int sv[2], fd, st;
+	unsigned char *v;
+	size_t len;
+	pid_t pid;
+
+	v = map_region(g_vram, &len);
+	pb_fill_pattern(v, 2 * PAGE, 0x7557);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		unsigned char *m;
+		struct cmsghdr *cm;
+
+		if (recvmsg(sv[1], &msg, 0) != 1)
+			_exit(1);
+		cm = CMSG_FIRSTHDR(&msg);
+		if (!cm || cm->cmsg_type != SCM_RIGHTS)
+			_exit(2);
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		m = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			_exit(3);
+		_exit(pb_verify_pattern(m, 2 * PAGE, 0x7557) == -1 ? 0 : 4);
+	}
+	fd = pb_export_region(g_ctx, g_vram, 0, 2 * PAGE, PB_EXPORT_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	CMSG_FIRSTHDR(&msg)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&msg)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &fd, sizeof(fd));
+	ck_assert_int_eq(sendmsg(sv[0], &msg, 0), 1);
+	close(fd);	/* the message holds its own reference */
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the receiver failed at step %d", WEXITSTATUS(st));
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+START_TEST(dmabuf_mmap_after_revoke_touch_sigbus)
+{
+	unsigned char *m;
+	int fd = pb_export_region(g_ctx, g_vram, 0, PAGE, PB_EXPORT_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(touch_write(m), 0);
+	unbind_dev(g_ivshmem);
+	ck_assert_int_eq(touch_read(m), SIGBUS);
+	ck_assert(!iomem_claimed(g_vram));
+	munmap(m, PAGE);
+	close(fd);
+}
+END_TEST
+
 START_TEST(query_reports_region_device_bar_and_offset)
 {
 	struct pb_range_info info;
@@ -357,6 +571,7 @@ Suite *suite_export(void)
 	Suite *s = suite_create("export");
 	TCase *tc = tcase_create("export");
 	TCase *tq = tcase_create("query");
+	TCase *th = tcase_create("handle");
 
 	tcase_add_checked_fixture(tc, setup_ctx, teardown_ctx);
 	tcase_set_timeout(tc, 60);
@@ -381,6 +596,19 @@ Suite *suite_export(void)
 	tcase_add_test(tc, bufinfo_names_our_dmabufs);
 	tcase_add_test(tc, importer_without_peer2peer_is_refused_eopnotsupp);
 	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(th, setup_ctx, teardown_ctx);
+	tcase_add_test(th, export_region_without_mapping_covers_its_offset_range);
+	tcase_add_test(th, export_region_of_a_readonly_node_is_readonly);
+	tcase_add_test(th, export_region_outside_the_region_is_einval);
+	tcase_add_test(th, export_region_of_an_fd_that_is_no_region_node_is_einval);
+	tcase_add_test(th, dmabuf_mmap_reads_and_writes_the_region);
+	tcase_add_test(th, dmabuf_mmap_private_is_einval);
+	tcase_add_test(th, dmabuf_mmap_of_a_readonly_export_never_becomes_writable);
+	tcase_add_test(th, dmabuf_mmap_past_its_end_is_einval);
+	tcase_add_test(th, dmabuf_received_over_a_unix_socket_maps_and_reads);
+	tcase_add_test(th, dmabuf_mmap_after_revoke_touch_sigbus);
+	suite_add_tcase(s, th);
 
 	tcase_add_checked_fixture(tq, setup_ctx, teardown_ctx);
 	tcase_add_test(tq, query_reports_region_device_bar_and_offset);

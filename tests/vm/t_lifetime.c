@@ -305,6 +305,66 @@ START_TEST(pinned_importer_is_waited_for_and_named_as_pinned)
 }
 END_TEST
 
+static void *unbind_run(void *bdf)
+{
+	unbind_dev(bdf);
+	return NULL;
+}
+
+static void *close_run(void *fd)
+{
+	close(*(int *)fd);
+	return NULL;
+}
+
+/*
+ * Revocation walks the region's exports, A then B.  While it waits on A's
+ * reservation lock (held by an importer), the last descriptor of B is
+ * closed: B's file and inode go, and B's release waits for the walk.  The
+ * walk must not reach B's CPU mappings through its freed inode (KASAN
+ * reports it on the sanitizer kernel).
+ */
+START_TEST(revoke_racing_the_last_close_of_an_export_touches_nothing_freed)
+{
+	size_t len;
+	unsigned char *v = map_region(g_vram, &len);
+	/* close-on-exec: the pbctl that unbinds must not hold B open */
+	int a = export_or_fail(v, PAGE, PB_EXPORT_CLOEXEC);
+	int b = export_or_fail(v + PAGE, PAGE, PB_EXPORT_CLOEXEC);
+	int tfd = pbti_fd();
+	bool unbind_waited, close_waited;
+	pthread_t unbinder, closer;
+	char state[32];
+	int i;
+
+	ck_assert_int_eq(ioctl(tfd, PBTI_HOLD_RESV, &a), 0);
+	ck_assert_int_eq(pthread_create(&unbinder, NULL, unbind_run, g_ivshmem), 0);
+	/* the walk waits on A once the region is revoking (pbctl is slow) */
+	for (i = 0; i < 3000; i++) {
+		region_read(g_vram, "state", state, sizeof(state));
+		if (strcmp(state, "live"))
+			break;
+		usleep(10000);
+	}
+	usleep(300000);
+	ck_assert_int_eq(pthread_create(&closer, NULL, close_run, &b), 0);
+	usleep(3000000);	/* B's inode freed, past RCU grace periods */
+	/* both wait: the test tests something */
+	unbind_waited = pthread_tryjoin_np(unbinder, NULL) == EBUSY;
+	close_waited = pthread_tryjoin_np(closer, NULL) == EBUSY;
+	ck_assert_int_eq(ioctl(tfd, PBTI_DROP_RESV), 0);
+	if (unbind_waited)
+		ck_assert_int_eq(pthread_join(unbinder, NULL), 0);
+	if (close_waited)
+		ck_assert_int_eq(pthread_join(closer, NULL), 0);
+	ck_assert_msg(unbind_waited, "revocation did not wait on the held export");
+	ck_assert_msg(close_waited, "the last close did not wait for the revocation");
+	ck_assert(!iomem_claimed(g_vram));
+	close(tfd);
+	close(a);
+}
+END_TEST
+
 START_TEST(dynamic_importer_is_listed_as_dynamic_and_released_on_revoke)
 {
 	size_t len;
@@ -938,6 +998,7 @@ Suite *suite_lifetime(void)
 	tcase_add_test(tc, kill_during_copy_dies_promptly_then_next_copy_is_verified);
 	tcase_add_test(tc, unbind_with_honouring_users_is_prompt_and_quiet);
 	tcase_add_test(tc, pinned_importer_is_waited_for_and_named_as_pinned);
+	tcase_add_test(tc, revoke_racing_the_last_close_of_an_export_touches_nothing_freed);
 	tcase_add_test(tc, dynamic_importer_is_listed_as_dynamic_and_released_on_revoke);
 	tcase_add_test(tc, pin_of_a_revoked_export_is_enodev);
 	tcase_add_test(tc, pbctl_exports_names_owner_range_importer_and_state);

@@ -18,11 +18,10 @@
 
 #define LOCKDOWN "/sys/kernel/security/lockdown"
 
-static void lockdown_setup(void)
+static void raise_lockdown(void)
 {
 	char text[128];
 
-	setup_ctx();
 	if (access(LOCKDOWN, F_OK))
 		mount("none", "/sys/kernel/security", "securityfs", 0, NULL);
 	ck_assert_msg(!pb_read_text(LOCKDOWN, text, sizeof(text)),
@@ -33,6 +32,31 @@ static void lockdown_setup(void)
 	ck_assert(!pb_read_text(LOCKDOWN, text, sizeof(text)));
 	ck_assert_msg(strstr(text, "[integrity]"), "lockdown: %s", text);
 }
+
+static void lockdown_setup(void)
+{
+	setup_ctx();
+	raise_lockdown();
+}
+
+/*
+ * A dma-buf exported before lockdown (the first test of the suite, the one
+ * that raises it) is no raw BAR access afterwards: mmap of it is refused,
+ * as is exporting a region by its node.
+ */
+START_TEST(dmabuf_mmap_and_export_region_under_lockdown_are_eperm)
+{
+	int fd = pb_export_region(g_ctx, g_vram, 0, 4096, PB_EXPORT_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	raise_lockdown();
+	ck_assert(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(pb_export_region(g_ctx, g_vram, 0, 4096, 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+	close(fd);
+}
+END_TEST
 
 START_TEST(mmap_of_a_region_node_under_lockdown_is_eperm)
 {
@@ -64,7 +88,11 @@ END_TEST
 Suite *suite_lockdown(void)
 {
 	Suite *s = suite_create("lockdown");
-	TCase *tc = tcase_create("integrity");
+	TCase *tr = tcase_create("raising"), *tc = tcase_create("integrity");
+
+	tcase_add_checked_fixture(tr, setup_ctx, teardown_ctx);
+	tcase_add_test(tr, dmabuf_mmap_and_export_region_under_lockdown_are_eperm);
+	suite_add_tcase(s, tr);
 
 	tcase_add_checked_fixture(tc, lockdown_setup, teardown_ctx);
 	tcase_add_test(tc, mmap_of_a_region_node_under_lockdown_is_eperm);

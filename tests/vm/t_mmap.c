@@ -165,17 +165,6 @@ START_TEST(pb_map_accepts_device_node_path)
 END_TEST
 
 /* a read-only node maps read-only, and stays that way */
-static int open_node(const char *region, int flags)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", region);
-	fd = open(path, flags | O_CLOEXEC);
-	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
-	return fd;
-}
-
 START_TEST(readonly_node_maps_prot_read_and_mprotect_write_is_eacces)
 {
 	size_t len;
