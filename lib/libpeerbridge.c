@@ -81,9 +81,18 @@ PB_EXPORT void pb_close(struct pb_ctx *ctx)
 	free(ctx);
 }
 
+/* the node of region @name (already canonical), close-on-exec */
+static int pb_node_open(const char *name, int flags)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
+	return open(path, flags | O_CLOEXEC);
+}
+
 PB_EXPORT void *pb_map(struct pb_ctx *ctx, const char *region, size_t *len)
 {
-	char name[PB_REGION_NAME_MAX], path[PATH_MAX];
+	char name[PB_REGION_NAME_MAX];
 	uint64_t size;
 	void *addr;
 	int fd, err;
@@ -102,8 +111,7 @@ PB_EXPORT void *pb_map(struct pb_ctx *ctx, const char *region, size_t *len)
 		return NULL;
 	}
 
-	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = pb_node_open(name, O_RDWR);
 	if (fd < 0)
 		return NULL;
 	addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -162,14 +170,16 @@ PB_EXPORT int pb_export(struct pb_ctx *ctx, void *addr, size_t len,
 PB_EXPORT int pb_export_region(struct pb_ctx *ctx, const char *region,
 			       uint64_t offset, size_t len, unsigned int flags)
 {
-	char name[PB_REGION_NAME_MAX], path[PATH_MAX];
+	char name[PB_REGION_NAME_MAX];
 	int node, fd, err;
 
-	if (!region || pb_region_name(region, name, sizeof(name)))
+	if (!region) {
+		errno = EINVAL;
 		return -1;
-	snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
-	node = open(path, (flags & PB_EXPORT_RDONLY ? O_RDONLY : O_RDWR) |
-		    O_CLOEXEC);
+	}
+	if (pb_region_name(region, name, sizeof(name)))
+		return -1;
+	node = pb_node_open(name, flags & PB_EXPORT_RDONLY ? O_RDONLY : O_RDWR);
 	if (node < 0)
 		return -1;
 	fd = pb_export_ioctl(ctx, node, offset, len, flags);

@@ -770,6 +770,15 @@ static unsigned char *slow_map(size_t len, int *fdp)
 	return p;
 }
 
+/* @p holds what pb_slow_fault maps from file offset @off on, byte for byte */
+static void assert_pbsf_bytes(const unsigned char *p, size_t len, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		ck_assert_uint_eq(p[i], pbsf_byte(off + i));
+}
+
 /*
  * A child copies SLOW_LEN bytes from @slow, whose first fault waits until
  * released, into @dst, or, with @dst NULL, into fresh memory of its own
@@ -896,7 +905,7 @@ START_TEST(copy_parked_on_a_slow_fault_keeps_no_dmabuf_attached)
 	uint64_t parked;
 	struct pb_buf d;
 	bool waited;
-	size_t vlen, i;
+	size_t vlen;
 	int fd, vfd;
 	pid_t pid;
 
@@ -910,8 +919,7 @@ START_TEST(copy_parked_on_a_slow_fault_keeps_no_dmabuf_attached)
 	ck_assert_msg(waited, "the child's copy never waited on its fault");
 	ck_assert_msg(parked == 0,
 		      "a copy waiting on a fault kept its dma-buf attached");
-	for (i = 0; i < SLOW_LEN; i++)
-		ck_assert_uint_eq(vram[i], pbsf_byte(i));
+	assert_pbsf_bytes(vram, SLOW_LEN, 0);
 	munmap(slow, SLOW_LEN);
 	close(fd);
 	close(vfd);
@@ -927,7 +935,6 @@ START_TEST(copy_into_a_shared_mapping_that_tracks_dirty_pages_is_efault)
 {
 	unsigned char *dst, *src = host_alloc(PAGE);
 	struct pb_buf d, s;
-	size_t i;
 	int fd;
 
 	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
@@ -939,8 +946,7 @@ START_TEST(copy_into_a_shared_mapping_that_tracks_dirty_pages_is_efault)
 	d = va_side(dst);
 	s = va_side(src);
 	ck_assert_int_eq(copy_bufs(&d, &s, PAGE, NULL), EFAULT);
-	for (i = 0; i < PAGE; i++)
-		ck_assert_uint_eq(dst[i], pbsf_byte(i));
+	assert_pbsf_bytes(dst, PAGE, 0);
 	munmap(dst, PAGE);
 	close(fd);
 	free(src);
@@ -1089,7 +1095,6 @@ START_TEST(copy_into_memory_remapped_to_track_dirty_pages_midway_is_efault)
 	const size_t len = 4 * 8192, off = 3 * 8192, remap_off = 64 * 1024;
 	struct copy_job c = { .len = len };
 	unsigned char *dst, *tail;
-	size_t i;
 	int fd;
 
 	fd = open(PBSF_DEV, O_RDWR | O_CLOEXEC);
@@ -1108,8 +1113,7 @@ START_TEST(copy_into_memory_remapped_to_track_dirty_pages_midway_is_efault)
 	ck_assert_ptr_eq(tail, dst + off);
 	ck_assert_int_eq(pthread_join(c.thread, NULL), 0);
 	ck_assert_int_eq(c.err, EFAULT);
-	for (i = 0; i < len - off; i++)
-		ck_assert_uint_eq(tail[i], pbsf_byte(remap_off + i));
+	assert_pbsf_bytes(tail, len - off, remap_off);
 	munmap(dst, len);
 	close(fd);
 }
