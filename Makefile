@@ -22,7 +22,7 @@ CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
 DRM_CFLAGS	= $(shell $(PKG_CONFIG) --cflags libdrm)
 
 LIB_SRCS	:= lib/libpeerbridge.c lib/pb_util.c lib/pb_rdma.c lib/pb_rdma_policy.c \
-		   lib/pb_rdma_plain.c
+		   lib/pb_rdma_plain.c lib/pb_check.c lib/pb_explain.c
 # the preload shim: the library's core without its exports, plus the verbs
 # calls it takes over
 SHIM_SRCS	:= $(filter-out lib/pb_rdma_plain.c,$(LIB_SRCS)) lib/preload.c
@@ -79,9 +79,14 @@ $(B)/lib/peerbridge.pc: lib/peerbridge.pc.in Makefile
 # --- pbctl -------------------------------------------------------------------
 tools: $(B)/pbctl
 
-$(B)/pbctl: $(B)/obj/tools/pbctl.o $(TOOL_OBJS) $(LIBSO)
-	$(CC) -o $@ $(B)/obj/tools/pbctl.o $(TOOL_OBJS) -L$(B)/lib \
-		-Wl,-rpath,'$$ORIGIN/lib' -lpeerbridge
+# the root complex list is the module's own (kmod/topology_rules.c)
+PBCTL_OBJS	:= $(B)/obj/tools/pbctl.o $(B)/obj/tools/pbctl_topo.o \
+		   $(B)/obj/kmod/topology_rules.o
+$(B)/obj/tools/pbctl_topo.o: PB_CFLAGS += $(DRM_CFLAGS) -Ikmod
+
+$(B)/pbctl: $(PBCTL_OBJS) $(TOOL_OBJS) $(LIBSO)
+	$(CC) -o $@ $(PBCTL_OBJS) $(TOOL_OBJS) -L$(B)/lib \
+		-Wl,-rpath,'$$ORIGIN/lib' -lpeerbridge -lpci -ldrm -libverbs
 
 # --- module, once per kernel ---------------------------------------------------
 # kbuild writes objects next to the sources, so each kernel gets a tree of
@@ -120,12 +125,14 @@ $(B)/samples/%/pb_vga.ko: $(SAMPLE_SRCS) $(B)/kmod/%/peerbridge.ko
 tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo $(B)/tests/pbfuzz $(B)/tests/pbverbs
 
 # the unit tests run the built pbctl and inspect the built library
-$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TOOL_OBJS) $(B)/obj/lib/pb_rdma_policy.o \
-		$(B)/pbctl $(LIBSO)
+# ... and the topology rules, the module's own file, and their explanation
+UNIT_OBJS	:= $(TOOL_OBJS) $(B)/obj/lib/pb_rdma_policy.o $(B)/obj/lib/pb_explain.o \
+		   $(B)/obj/kmod/topology_rules.o
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(UNIT_OBJS) $(B)/pbctl $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -DPB_BUILD_DIR='"$(CURDIR)/$(B)"' \
-		-DPB_SRC_DIR='"$(CURDIR)"' -o $@ $(UNIT_SRCS) $(TOOL_OBJS) \
-		$(B)/obj/lib/pb_rdma_policy.o -L$(B)/lib -Wl,-rpath,$(CURDIR)/$(B)/lib -lpeerbridge $(CHECK_LIBS)
+		-DPB_SRC_DIR='"$(CURDIR)"' -o $@ $(UNIT_SRCS) $(UNIT_OBJS) \
+		-L$(B)/lib -Wl,-rpath,$(CURDIR)/$(B)/lib -lpeerbridge -lpci $(CHECK_LIBS)
 
 $(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(TOOL_OBJS)
 	@mkdir -p $(dir $@)

@@ -108,6 +108,65 @@ struct ibv_mr *pb_reg_dmabuf_mr(struct ibv_pd *pd, int fd, uint64_t offset,
 int pb_dereg_mr(struct ibv_mr *mr);
 
 /*
+ * Can @importer reach memory of @exporter, and how?  Each is a region name,
+ * a PCI device ("dddd:bb:dd.f" or "bb:dd.f") or the name of a device class
+ * entry with a PCI parent (an RDMA device "mlx5_0", a DMA channel
+ * "dma0chan0", "card0", "nvme0", a network interface).  The verdict is the
+ * one every peerbridge data path reaches for the pair right now.
+ */
+enum pb_path {
+	PB_PATH_X,	/* the same device */
+	PB_PATH_PIX,	/* one PCIe switch */
+	PB_PATH_PXB,	/* several switches, below the host bridge */
+	PB_PATH_PHB,	/* through a host bridge */
+	PB_PATH_NODE,	/* between host bridges of one NUMA node */
+	PB_PATH_SYS,	/* between NUMA nodes */
+};
+enum pb_map {
+	PB_MAP_NONE,		/* refused: data paths fail with EXDEV */
+	PB_MAP_BUS,		/* PCI bus address, turning around in a bridge */
+	PB_MAP_HOST_BRIDGE,	/* through the host bridge (and the IOMMU) */
+};
+struct pb_path_info {
+	char exporter[16];	/* the PCI devices, "dddd:bb:dd.f" */
+	char importer[16];
+	char common[16];	/* the bridge both are below, or "" */
+	enum pb_path path;
+	enum pb_map map;
+	unsigned int distance;	/* hops to the common bridge, both sides */
+	unsigned int reason;	/* what decided: PB_REASON_* */
+#define PB_REASON_SAME_DEVICE		1
+#define PB_REASON_COMMON_BRIDGE		2
+#define PB_REASON_HB_ALLOWED		3	/* host_bridge=allow */
+#define PB_REASON_HB_WHITELISTED	4	/* auto: a root complex known to route it */
+#define PB_REASON_HB_CPU		5	/* auto: AMD Zen or later */
+#define PB_REASON_HB_DENIED		6	/* host_bridge=deny */
+#define PB_REASON_HB_UNKNOWN		7	/* auto: root complex not known to route it */
+#define PB_REASON_HB_NOT_SAME		8	/* auto: it routes only within one host bridge */
+#define PB_REASON_HB_NOT_PCI		9	/* auto: the importer is not on PCI */
+	unsigned int flags;
+#define PB_PATH_ACS_REDIRECT	(1U << 0)	/* a bridge on the path redirects upstream */
+#define PB_PATH_NO_COMMON	(1U << 1)	/* no common bridge below the host bridge */
+#define PB_PATH_HOST_BRIDGES	(1U << 2)	/* below different host bridges */
+#define PB_PATH_NUMA		(1U << 3)	/* on different NUMA nodes */
+#define PB_PATH_IOMMU		(1U << 4)	/* the importer's addresses are IOVAs */
+#define PB_PATH_IOMMU_PT	(1U << 5)	/* the importer's IOMMU passes through */
+#define PB_PATH_NOT_PCI		(1U << 6)	/* the importer is not on PCI */
+#define PB_PATH_DEEP		(1U << 7)	/* deeper than the 12 bridges looked at */
+#define PB_PATH_UNREAD		(1U << 8)	/* a bridge's ACS could not be read: taken as redirect */
+	char host_bridge[8];	/* the policy in force: auto, allow, deny */
+	unsigned int nr_acs;	/* bridges with ACS redirect on the path */
+	char acs[8][16];	/* the first of them */
+	char reason_text[256];	/* why, in one sentence */
+	char fix[512];		/* what to change, or "" */
+};
+int pb_check(struct pb_ctx *ctx, const char *exporter, const char *importer,
+	     struct pb_path_info *out);
+/* "X", "PIX", ... and "none", "bus", "host-bridge" (NULL if out of range) */
+const char *pb_path_name(enum pb_path path);
+const char *pb_map_name(enum pb_map map);
+
+/*
  * A message for an errno value as peerbridge calls return it; after a
  * failed call that knows more (pb_reg_mr() on a NIC without dma-buf
  * support), that call's own one-line explanation, in the same thread.

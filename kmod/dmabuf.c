@@ -68,12 +68,17 @@ static int pb_dmabuf_attach(struct dma_buf *dmabuf,
 			    struct dma_buf_attachment *attach)
 {
 	struct pb_export *exp = dmabuf->priv;
+	enum peerbridge_path path;
 	struct pb_attach *pa;
+	int ret;
 
 	if (!attach->peer2peer)
 		return -EOPNOTSUPP;
-	if (pb_topology_path(exp->region->pdev, attach->dev) == PEERBRIDGE_PATH_NONE)
-		return -EXDEV;
+	if (READ_ONCE(exp->revoked))
+		return -ENODEV;
+	ret = pb_topology_path(exp->region, attach->dev, &path);
+	if (ret)
+		return ret;
 	pa = kzalloc(sizeof(*pa), GFP_KERNEL);
 	if (!pa)
 		return -ENOMEM;

@@ -63,8 +63,15 @@ static long pb_ioctl_get_info(void __user *uarg)
 	info.abi_major = PEERBRIDGE_ABI_MAJOR;
 	info.abi_minor = PEERBRIDGE_ABI_MINOR;
 	info.caps = PEERBRIDGE_CAP_REGIONS | PEERBRIDGE_CAP_EXPORT |
-		    PEERBRIDGE_CAP_COPY;
+		    PEERBRIDGE_CAP_COPY | PEERBRIDGE_CAP_CHECK;
 	info.nr_regions = pb_region_count();
+	info.kconfig =
+		(IS_ENABLED(CONFIG_PCI_P2PDMA) ? PEERBRIDGE_KCONFIG_P2PDMA : 0) |
+		(IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) ?
+		 PEERBRIDGE_KCONFIG_MOVE_NOTIFY : 0) |
+		(IS_ENABLED(CONFIG_IOMMU_API) ? PEERBRIDGE_KCONFIG_IOMMU : 0) |
+		(IS_ENABLED(CONFIG_INFINIBAND_USER_MEM) ?
+		 PEERBRIDGE_KCONFIG_IB_UMEM : 0);
 	return pb_copy_arg_out(uarg, &info, sizeof(info));
 }
 
@@ -81,6 +88,8 @@ static long pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pb_ioctl_query(uarg);
 	case PEERBRIDGE_COPY:
 		return pb_ioctl_copy(uarg);
+	case PEERBRIDGE_CHECK:
+		return pb_ioctl_check(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -113,9 +122,12 @@ static int __init pb_init(void)
 	ret = pb_claim_init();
 	if (ret)
 		goto err_region_exit;
-	ret = misc_register(&pb_ctl_dev);
+	ret = pb_topology_init();
 	if (ret)
 		goto err_claim_exit;
+	ret = misc_register(&pb_ctl_dev);
+	if (ret)
+		goto err_topology_exit;
 	ret = pb_pci_exporter_init();
 	if (ret)
 		goto err_misc_deregister;
@@ -123,6 +135,8 @@ static int __init pb_init(void)
 
 err_misc_deregister:
 	misc_deregister(&pb_ctl_dev);
+err_topology_exit:
+	pb_topology_exit();
 err_claim_exit:
 	pb_claim_exit();
 err_region_exit:
@@ -136,6 +150,7 @@ static void __exit pb_exit(void)
 {
 	pb_pci_exporter_exit();
 	misc_deregister(&pb_ctl_dev);
+	pb_topology_exit();
 	pb_claim_exit();
 	pb_region_exit();
 	pb_mmap_exit();

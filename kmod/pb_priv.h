@@ -47,6 +47,14 @@ enum pb_region_state {
 	PB_REGION_REVOKED,
 };
 
+/* A remembered topology verdict; good only for the generations it names. */
+struct pb_verdict_slot {
+	struct pci_dev *importer;	/* a key, never dereferenced */
+	u32 policy;			/* policy generation and policy */
+	u32 pci_gen;			/* PCI device generation */
+	enum peerbridge_path path;
+};
+
 struct peerbridge_region {
 	struct device dev;		/* class pbmem, holds the refcount */
 	struct cdev cdev;
@@ -75,6 +83,11 @@ struct peerbridge_region {
 	/* importer mappings (peerbridge_map_user), invalidated on revoke */
 	struct mutex importers_lock;
 	struct list_head importers;
+
+	/* topology verdicts for recent importers (topology.c) */
+	spinlock_t verdict_lock;
+	struct pb_verdict_slot verdicts[4];	/* under verdict_lock */
+	unsigned int verdict_next;		/* under verdict_lock */
 
 	/* the exporting driver's policy; cleared when revocation starts */
 	const struct peerbridge_exporter_ops *ops;
@@ -138,8 +151,11 @@ int pb_claim_take(struct peerbridge_region *region);
 void pb_claim_release(struct peerbridge_region *region);
 
 /* topology.c */
-enum peerbridge_path pb_topology_path(struct pci_dev *exporter,
-				      struct device *importer);
+int pb_topology_init(void);
+void pb_topology_exit(void);
+int pb_topology_path(struct peerbridge_region *region,
+		     struct device *importer, enum peerbridge_path *path);
+long pb_ioctl_check(void __user *uarg);
 
 /* vma_callbacks.c */
 const struct peerbridge_peer_ops *pb_peer_ops_lookup(struct vm_area_struct *vma);

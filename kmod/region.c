@@ -208,6 +208,7 @@ peerbridge_region_create(struct pci_dev *pdev, int bar,
 		return ERR_PTR(-ENOMEM);
 
 	init_rwsem(&region->mem_lock);
+	spin_lock_init(&region->verdict_lock);
 	init_waitqueue_head(&region->state_wq);
 	INIT_LIST_HEAD(&region->node);
 	INIT_LIST_HEAD(&region->claim_node);

@@ -24,9 +24,9 @@ int peerbridge_region_map(struct peerbridge_region *region,
 
 	if (!len || offset >= region->size || len > region->size - offset)
 		return -EINVAL;
-	path = pb_topology_path(region->pdev, importer);
-	if (path == PEERBRIDGE_PATH_NONE)
-		return -EXDEV;
+	ret = pb_topology_path(region, importer, &path);
+	if (ret)
+		return ret;
 
 	addr = pci_bus_address(region->pdev, region->bar) + region->offset +
 	       offset;

@@ -36,6 +36,11 @@ static int pb_ioctl(int fd, unsigned long req, void *arg)
 	return ret;
 }
 
+int pb_ctx_ioctl(struct pb_ctx *ctx, unsigned long req, void *arg)
+{
+	return pb_ioctl(ctx->fd, req, arg);
+}
+
 PB_EXPORT struct pb_ctx *pb_open(void)
 {
 	struct pb_ctx *ctx;
@@ -319,7 +324,7 @@ PB_EXPORT const char *pb_strerror(int err)
 	case EOPNOTSUPP:
 		return "the importer cannot take peer-to-peer addresses, or the exporter refuses peer-to-peer importers";
 	case EXDEV:
-		return "no peer path between the two devices (see dmesg; crossing the host bridge is denied by default)";
+		return "no peer path between the two devices: the topology policy refuses it (pbctl check <exporter> <importer> says why and what to change)";
 	default:
 		return strerror(err);
 	}

@@ -18,6 +18,17 @@ void pb_clear_error_detail(void);
 #include <stddef.h>
 #include <stdint.h>
 
+struct pb_ctx;
+/* an ioctl on the context's /dev/peerbridge, retried on EINTR */
+int pb_ctx_ioctl(struct pb_ctx *ctx, unsigned long req, void *arg);
+
+struct peerbridge_check;
+struct pb_path_info;
+/* the kernel's verdict -> the library's; then its sentence and its fix */
+void pb_path_from_kernel(const struct peerbridge_check *c,
+			 const char *iommu_type, struct pb_path_info *out);
+void pb_explain(struct pb_path_info *out, int config_acs);
+
 struct ibv_pd;
 struct ibv_mr;
 

@@ -198,3 +198,55 @@ void pb_format_size(uint64_t bytes, char *buf, size_t bufsz)
 	else
 		snprintf(buf, bufsz, "%.1f%c", (double)bytes / scale, units[u]);
 }
+
+/* the device classes whose entries name a device by its own name */
+static const char *const pb_classes[] = {
+	"pbmem", "infiniband", "dma", "drm", "nvme", "net",
+};
+
+/*
+ * A region, a BDF or a class entry's name -> the PCI device, canonical.
+ * ENODEV: no such device; ENXIO: it exists but is not a PCI device.
+ */
+int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN])
+{
+	const char *root = pb_sysfs_root();
+	char path[PATH_MAX], *real, *base;
+	unsigned int i;
+
+	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, "..")) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!pb_parse_bdf(name, bdf)) {
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root, bdf);
+		real = realpath(path, NULL);
+		free(real);
+		if (real)
+			return 0;
+		errno = ENODEV;
+		return -1;
+	}
+	for (i = 0; i < sizeof(pb_classes) / sizeof(pb_classes[0]); i++) {
+		snprintf(path, sizeof(path), "%s/class/%s/%s", root,
+			 pb_classes[i], name);
+		if (access(path, F_OK))
+			continue;
+		/* the entry exists: its device is PCI, or it has none */
+		snprintf(path, sizeof(path), "%s/class/%s/%s/device", root,
+			 pb_classes[i], name);
+		real = realpath(path, NULL);
+		base = real ? strrchr(real, '/') : NULL;
+		if (base && !pb_parse_bdf(base + 1, bdf) &&
+		    strstr(real, "/pci")) {
+			free(real);
+			return 0;
+		}
+		free(real);
+		errno = ENXIO;
+		return -1;
+	}
+	errno = ENODEV;
+	return -1;
+}

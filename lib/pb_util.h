@@ -37,6 +37,13 @@ int pb_parse_size(const char *s, uint64_t *val);
 /* "dddd:bb:dd.f" or "bb:dd.f" (hex) -> canonical lower-case "dddd:bb:dd.f" */
 int pb_parse_bdf(const char *s, char out[PB_BDF_LEN]);
 
+/*
+ * A region, a BDF or a device class entry's name ("mlx5_0", "dma0chan0",
+ * "card0", "nvme0", a netdev) -> its PCI device, canonical.  ENODEV: no
+ * such device; ENXIO: it exists but is not a PCI device.
+ */
+int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN]);
+
 /* Bytes for people: "64M", "1.5G", "512". */
 void pb_format_size(uint64_t bytes, char *buf, size_t bufsz);
 

@@ -34,9 +34,14 @@ fail_build() {
 # dropped from the runner (or a guest that died half way) fails by name.
 # $1: yes for a debug kernel, which runs the fault sweep; the stock ones
 # run the rxe and lockdown suites instead (RDMA and an LSM the debug kernel
-# lacks)
+# lacks).  $2: the rig: ref, or wide / iommu, which run only their own
+# topology suite.
 expected_tests() {
 	for f in tests/vm/t_*.c; do
+		case "$2:$f" in
+		wide:tests/vm/t_topowide.c|iommu:tests/vm/t_topoiommu.c) ;;
+		wide:*|iommu:*|ref:tests/vm/t_topowide.c|ref:tests/vm/t_topoiommu.c) continue ;;
+		esac
 		case "$1:$f" in
 		no:tests/vm/t_faults.c|yes:tests/vm/t_lockdown.c|yes:tests/vm/t_rdma.c) continue ;;
 		esac
@@ -100,11 +105,32 @@ for k in $kvers; do
 done
 # shellcheck disable=SC2086
 wait_all $pids
+# the topology suites' other rigs: nested switches, then the same under
+# an IOMMU; each kernel's two runs one after the other, the kernels side
+# by side
+pids=
 for k in $kvers; do
-	count_verdict "$k" "$out/$k.log" "$(expected_tests no)" >> "$out/$k.log"
-	echo "== VM suite on $k (serial log: $b/vm/$k-check.log)"
-	grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^[0-9]+%: Checks' "$out/$k.log" | tr -d '\r' |
-		sed "s/^/[$k] /"
+	{
+		PB_VM_TOPO=wide tests/vm/run.sh "$k" check "$b" > "$out/$k-wide.log" 2>&1
+		r1=$?
+		PB_VM_TOPO=wide PB_VM_IOMMU=1 tests/vm/run.sh "$k" check "$b" > "$out/$k-iommu.log" 2>&1
+		[ $r1 = 0 ] && [ $? = 0 ]
+	} &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait_all $pids
+for k in $kvers; do
+	count_verdict "$k" "$out/$k.log" "$(expected_tests no ref)" >> "$out/$k.log"
+	count_verdict "$k-wide" "$out/$k-wide.log" "$(expected_tests no wide)" >> "$out/$k-wide.log"
+	count_verdict "$k-iommu" "$out/$k-iommu.log" "$(expected_tests no iommu)" >> "$out/$k-iommu.log"
+	for rig in "" -wide -iommu; do
+		serial=$b/vm/$k-check${rig:+-wide}.log
+		[ "$rig" = -iommu ] && serial=$b/vm/$k-check-wide-iommu.log
+		echo "== VM suite on $k${rig:+ (rig ${rig#-})} (serial log: $serial)"
+		grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^[0-9]+%: Checks' "$out/$k$rig.log" | tr -d '\r' |
+			sed "s/^/[$k${rig:+ ${rig#-}}] /"
+	done
 done
 
 case " $lanes " in *" debug "*)
@@ -141,7 +167,7 @@ case " $lanes " in *" debug "*)
 	for d in $dks; do
 		dk=${d%%:*}
 		log=$out/debug-$dk.log
-		count_verdict "$dk" "$log" "$(expected_tests yes)" >> "$log"
+		count_verdict "$dk" "$log" "$(expected_tests yes ref)" >> "$log"
 		echo "== debug lane on $dk: KASAN, lockdep, kmemleak, DMA-API debug, fault injection (serial log: $b/vm/$dk-checkdebug.log)"
 		grep -E ':[PFES]:|^PB-RIG|^PB-RESULT|^PB-SWEEP|^PB-FUZZ|^PB-LEAK|^pbfuzz|^[0-9]+%: Checks' \
 			"$log" | tr -d '\r' | sed "s/^/[debug $dk] /"

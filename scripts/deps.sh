@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS="build-essential pkg-config bc flex bison libelf-dev libssl-dev
 xz-utils zstd busybox-static qemu-system-x86 cpio kmod
-rdma-core ibverbs-providers libibverbs-dev libdrm-dev libpci-dev check
+rdma-core ibverbs-providers libibverbs-dev libdrm-dev libpci-dev pci.ids check
 iproute2 perftest
 linux-image-amd64 linux-headers-amd64 linux-source-6.1"
 

@@ -23,10 +23,8 @@
 
 #include "pb_pattern.h"
 #include "pb_util.h"
+#include "pbctl.h"
 #include "print.h"
-
-#define EXIT_RUNTIME	1
-#define EXIT_USAGE	2
 
 struct cmd {
 	const char *name;
@@ -36,7 +34,7 @@ struct cmd {
 	int (*fn)(struct pr *p, int argc, char **argv);
 };
 
-static void err_msg(const char *fmt, ...)
+void err_msg(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -47,7 +45,7 @@ static void err_msg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int sysfs_path(char *buf, const char *fmt, ...)
+int sysfs_path(char *buf, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -96,7 +94,7 @@ static int region_filter(const struct dirent *d)
  * The regions under /sys/class/pbmem, sorted, into *ents (free each and
  * the array); none when the module is not loaded.  -1 after a message.
  */
-static int scan_regions(struct dirent ***ents)
+int scan_regions(struct dirent ***ents)
 {
 	char path[PATH_MAX];
 	int n;
@@ -168,10 +166,17 @@ static int cmd_list(struct pr *p, int argc, char **argv)
 	if (!n && !p->json)
 		fprintf(p->out, "no regions (bind a device: pbctl bind <BDF>)\n");
 
+	free_regions(ents, n);
+	return 0;
+}
+
+void free_regions(struct dirent **ents, int n)
+{
+	int i;
+
 	for (i = 0; i < n; i++)
 		free(ents[i]);
 	free(ents);
-	return 0;
 }
 
 /* the value of "key=" in a holders line, copied into out; false if absent */
@@ -269,9 +274,7 @@ static int cmd_exports(struct pr *p, int argc, char **argv)
 	pr_list_end(p);
 	if (!ret && !count && !p->json)
 		fprintf(p->out, "no exports\n");
-	for (i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
+	free_regions(ents, n);
 	return ret;
 }
 
@@ -568,6 +571,15 @@ static const struct cmd cmds[] = {
 	{ "copy", "<src> <dst> <len> [--verify]",
 	  "DMA len bytes; a side is host or <region>[@offset]; --verify checks every byte",
 	  3, 4, cmd_copy },
+	{ "check", "<exporter> <importer> [--validate[=<len>]]",
+	  "can importer reach exporter's memory, why, what to change; --validate moves data both ways",
+	  2, 3, cmd_check },
+	{ "topo", "",
+	  "path matrix of peer memory, GPUs, RDMA devices, NVMe and DMA engines",
+	  0, 0, cmd_topo },
+	{ "doctor", "",
+	  "check what peer-to-peer needs here: OK, WARN or FAIL, with what to do",
+	  0, 0, cmd_doctor },
 };
 
 static void usage(FILE *out)
@@ -578,7 +590,8 @@ static void usage(FILE *out)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-6s %s\n         %s\n", cmds[i].name,
 			cmds[i].args, cmds[i].help);
-	fprintf(out, "\nexit status: 0 ok, 1 runtime error, 2 usage error\n");
+	fprintf(out, "\nexit status: 0 ok, 1 runtime error (check: no path; doctor: a problem),\n"
+		"2 usage error\n");
 }
 
 int main(int argc, char **argv)
@@ -627,6 +640,10 @@ int main(int argc, char **argv)
 
 	pr_init(&p, stdout, json);
 	ret = cmd->fn(&p, nargs, argv + optind + 1);
+	if (ret & EXIT_PRINTED) {
+		pr_finish(&p);
+		return ret & ~EXIT_PRINTED;
+	}
 	if (ret) {
 		/* commands print only once they succeed */
 		pr_discard(&p);

@@ -19,9 +19,12 @@ struct peerbridge_region;
 /**
  * enum peerbridge_path - how an importer device reaches a region
  * @PEERBRIDGE_PATH_NONE: it does not; the mapping is refused
- * @PEERBRIDGE_PATH_SWITCH: below a common PCIe switch, by PCI bus address
+ * @PEERBRIDGE_PATH_SWITCH: by PCI bus address: the importer is the device
+ *	itself, or both are below a common bridge with no ACS redirect on the
+ *	path
  * @PEERBRIDGE_PATH_HOST_BRIDGE: through the host bridge, by an address from
- *	dma_map_resource() (only when peerbridge.host_bridge_allow=1)
+ *	dma_map_resource() (an IOVA when the importer's IOMMU translates), when
+ *	the peerbridge.host_bridge policy lets it (docs/topology.md)
  */
 enum peerbridge_path {
 	PEERBRIDGE_PATH_NONE,

@@ -36,7 +36,7 @@
  * number counts compatible additions.
  */
 #define PEERBRIDGE_ABI_MAJOR	2
-#define PEERBRIDGE_ABI_MINOR	1	/* 1: EXPORT_REGION, dma-buf mmap */
+#define PEERBRIDGE_ABI_MINOR	2	/* 1: EXPORT_REGION, dma-buf mmap; 2: CHECK */
 
 /**
  * PEERBRIDGE_GET_INFO - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 0),
@@ -61,8 +61,14 @@ struct peerbridge_info {
 #define PEERBRIDGE_CAP_REGIONS	(1ULL << 0) /* /dev/pbmem/ regions, mmap */
 #define PEERBRIDGE_CAP_EXPORT	(1ULL << 1) /* EXPORT, QUERY */
 #define PEERBRIDGE_CAP_COPY	(1ULL << 2) /* COPY */
+#define PEERBRIDGE_CAP_CHECK	(1ULL << 3) /* CHECK */
 	__u32 nr_regions;	/* out: regions currently live */
 	__u32 reserved;		/* in: must be 0 */
+	__aligned_u64 kconfig;	/* out (ABI 2.2): how the running kernel is built */
+#define PEERBRIDGE_KCONFIG_P2PDMA	(1ULL << 0) /* CONFIG_PCI_P2PDMA */
+#define PEERBRIDGE_KCONFIG_MOVE_NOTIFY	(1ULL << 1) /* CONFIG_DMABUF_MOVE_NOTIFY */
+#define PEERBRIDGE_KCONFIG_IOMMU	(1ULL << 2) /* CONFIG_IOMMU_API */
+#define PEERBRIDGE_KCONFIG_IB_UMEM	(1ULL << 3) /* CONFIG_INFINIBAND_USER_MEM */
 };
 
 #define PEERBRIDGE_GET_INFO	_IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 0)
@@ -204,5 +210,83 @@ struct peerbridge_copy {
 };
 
 #define PEERBRIDGE_COPY		_IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 3)
+
+/* A PCI function: domain, bus, device and function ("dddd:bb:dd.f"). */
+struct peerbridge_pci_addr {
+	__u32 domain;
+	__u8 bus;
+	__u8 devfn;		/* device << 3 | function */
+	__u16 pad;		/* in: must be 0 */
+};
+
+/**
+ * PEERBRIDGE_CHECK - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 4),
+ *		      struct peerbridge_check
+ *
+ * Ask the topology policy how @importer would reach memory of @exporter
+ * right now (with the host_bridge parameter as it is): the verdict every
+ * data path (dma-buf attach, peer callbacks, the importer API, COPY) would
+ * reach for the pair.  No side effects; grants nothing.  The facts are
+ * read afresh (the data paths remember verdicts until a PCI device comes
+ * or goes or the policy changes).  It tells any caller which bridges of a
+ * path have ACS redirect on, as the verdict would tell anyway; it reads
+ * nothing else of their extended config space, and no address.
+ *
+ * Return: 0 on success, -errno on failure:
+ *  -EFAULT  the structure is not readable or writable;
+ *  -EINVAL  argsz below v1, flags, pad or reserved nonzero;
+ *  -E2BIG   argsz beyond the kernel's structure with a nonzero tail;
+ *  -ENODEV  no such PCI device (or it was removed meanwhile).
+ */
+struct peerbridge_check {
+	__u32 argsz;
+	__u32 flags;			/* in: must be 0 */
+	struct peerbridge_pci_addr exporter;	/* in */
+	struct peerbridge_pci_addr importer;	/* in */
+	struct peerbridge_pci_addr common;	/* out: the bridge both are below */
+	__u32 path;			/* out: PEERBRIDGE_CHECK_PATH_* */
+#define PEERBRIDGE_CHECK_PATH_X		0 /* the same device */
+#define PEERBRIDGE_CHECK_PATH_PIX	1 /* one switch (or bridge) */
+#define PEERBRIDGE_CHECK_PATH_PXB	2 /* several switches, no host bridge */
+#define PEERBRIDGE_CHECK_PATH_PHB	3 /* through one host bridge */
+#define PEERBRIDGE_CHECK_PATH_NODE	4 /* between host bridges, one NUMA node */
+#define PEERBRIDGE_CHECK_PATH_SYS	5 /* between NUMA nodes */
+	__u32 map;			/* out: PEERBRIDGE_CHECK_MAP_* */
+#define PEERBRIDGE_CHECK_MAP_NONE	0 /* refused: EXDEV */
+#define PEERBRIDGE_CHECK_MAP_BUS	1 /* PCI bus address */
+#define PEERBRIDGE_CHECK_MAP_HOST_BRIDGE 2 /* dma_map_resource(): IOVA or CPU address */
+	__u32 distance;			/* out: hops to the common bridge, both sides */
+	__u32 reason;			/* out: PEERBRIDGE_REASON_*, what decided */
+#define PEERBRIDGE_REASON_SAME_DEVICE	1 /* X: a device reaches its own BAR */
+#define PEERBRIDGE_REASON_COMMON_BRIDGE	2 /* turns around below the host bridge */
+#define PEERBRIDGE_REASON_HB_ALLOWED	3 /* host bridge: host_bridge=allow */
+#define PEERBRIDGE_REASON_HB_WHITELISTED 4 /* host bridge: auto, known root complex */
+#define PEERBRIDGE_REASON_HB_CPU	5 /* host bridge: auto, an AMD Zen or later CPU */
+#define PEERBRIDGE_REASON_HB_DENIED	6 /* host bridge: host_bridge=deny */
+#define PEERBRIDGE_REASON_HB_UNKNOWN	7 /* host bridge: auto, root complex not listed */
+#define PEERBRIDGE_REASON_HB_NOT_SAME	8 /* auto: listed, but only within one host bridge */
+#define PEERBRIDGE_REASON_HB_NOT_PCI	9 /* auto: the importer has no PCI device above it */
+	__u32 facts;			/* out: PEERBRIDGE_FACT_* */
+#define PEERBRIDGE_FACT_ACS_REDIRECT	(1U << 0) /* a bridge on the path redirects */
+#define PEERBRIDGE_FACT_NO_COMMON	(1U << 1) /* no common bridge below the host bridge */
+#define PEERBRIDGE_FACT_HOST_BRIDGES	(1U << 2) /* under different host bridges */
+#define PEERBRIDGE_FACT_NUMA		(1U << 3) /* on different NUMA nodes */
+#define PEERBRIDGE_FACT_ACS_TRUNCATED	(1U << 4) /* more redirecting bridges than acs[] holds */
+#define PEERBRIDGE_FACT_DEEP		(1U << 5) /* a path deeper than peerbridge follows */
+#define PEERBRIDGE_FACT_NOT_PCI		(1U << 6) /* the importer is not on PCI */
+#define PEERBRIDGE_FACT_UNREAD		(1U << 7) /* an ACS read failed: taken as redirect */
+	__u32 iommu;			/* out: the importer and an IOMMU */
+#define PEERBRIDGE_IOMMU_NONE		0 /* none: DMA addresses are physical */
+#define PEERBRIDGE_IOMMU_GROUP		1 /* in an IOMMU group (iommu_group/type) */
+	__u32 host_bridge;		/* out: the policy in force */
+#define PEERBRIDGE_HB_AUTO		0
+#define PEERBRIDGE_HB_ALLOW		1
+#define PEERBRIDGE_HB_DENY		2
+	__u32 nr_acs;			/* out: bridges with ACS redirect on the path */
+	struct peerbridge_pci_addr acs[8];	/* out: the first of them */
+	__aligned_u64 reserved;		/* in: must be 0 */
+};
+
+#define PEERBRIDGE_CHECK	_IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 4)
 
 #endif /* _UAPI_PEERBRIDGE_H */

@@ -20,7 +20,6 @@
  */
 #include <linux/delay.h>
 #include <linux/dmaengine.h>
-#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -199,17 +198,21 @@ static enum dma_status edu_tx_status(struct dma_chan *chan,
 	return dma_async_is_complete(cookie, done, used);
 }
 
-/* One edu DMA between a bus address and the device buffer. */
+/*
+ * One edu DMA between a bus address and the device buffer.  Each register
+ * in one 8-byte access: edu ignores a write to the upper half, so two
+ * 4-byte writes would send a DMA above 4 GiB to the address's low 32 bits.
+ */
 static int edu_dma_one(struct edu_dma *edu, u64 src, u64 dst, u64 len,
 		       u64 cmd)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(EDU_DMA_TIMEOUT_MS);
 
-	lo_hi_writeq(src, edu->regs + EDU_REG_DMA_SRC);
-	lo_hi_writeq(dst, edu->regs + EDU_REG_DMA_DST);
-	lo_hi_writeq(len, edu->regs + EDU_REG_DMA_CNT);
-	lo_hi_writeq(cmd | EDU_CMD_RUN, edu->regs + EDU_REG_DMA_CMD);
-	while (lo_hi_readq(edu->regs + EDU_REG_DMA_CMD) & EDU_CMD_RUN) {
+	writeq(src, edu->regs + EDU_REG_DMA_SRC);
+	writeq(dst, edu->regs + EDU_REG_DMA_DST);
+	writeq(len, edu->regs + EDU_REG_DMA_CNT);
+	writeq(cmd | EDU_CMD_RUN, edu->regs + EDU_REG_DMA_CMD);
+	while (readq(edu->regs + EDU_REG_DMA_CMD) & EDU_CMD_RUN) {
 		if (time_after(jiffies, deadline))
 			return -ETIMEDOUT;
 		usleep_range(2000, 4000);

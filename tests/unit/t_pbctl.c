@@ -300,9 +300,9 @@ START_TEST(exports_json_parses_every_dmabuf_of_every_region)
 			      "\"offset\": 16384, \"length\": 32768, \"ranges\": 1, "
 			      "\"mode\": \"rw\", \"state\": \"live\", \"importers\": "
 			      "[\"0000:04:00.0:pinned:mapped\", \"0000:05:00.0:dynamic:idle\"], "
-			      "\"inode\": 4242}"), "%s", out);
+			      "\"inode\": 4242}"), "%.3000s", out);
 	ck_assert_msg(strstr(out, "\"state\": \"revoked\", \"importers\": [], "
-			      "\"inode\": 4243}"), "%s", out);
+			      "\"inode\": 4243}"), "%.3000s", out);
 	/* importer mappings are not exports */
 	ck_assert_ptr_null(strstr(out, "mapping"));
 }
@@ -317,7 +317,7 @@ START_TEST(exports_text_is_a_table_for_people)
 	ck_assert_int_eq(run(out, sizeof(out), false, "exports"), 0);
 	ck_assert_msg(strstr(out, "REGION") && strstr(out, "32K") &&
 		      strstr(out, "0000:04:00.0:pinned:mapped,0000:05:00.0:dynamic:idle"),
-		      "%s", out);
+		      "%.3000s", out);
 }
 END_TEST
 
@@ -329,6 +329,54 @@ START_TEST(exports_without_module_reports_none)
 	ck_assert_ptr_nonnull(strstr(out, "no exports"));
 	ck_assert_int_eq(run(out, sizeof(out), false, "-j exports"), 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"exports\": []"));
+}
+END_TEST
+
+START_TEST(doctor_without_module_fails_that_check_and_runs_every_other)
+{
+	static const char *const checks[] = {
+		"module", "nodes", "p2pdma", "move_notify", "iommu", "lockdown",
+		"rdma", "host_bridge", "acs",
+	};
+	char out[16384], want[64];
+	unsigned int i;
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "-j doctor"), 1);
+	ck_assert_msg(strstr(out, "\"check\": \"module\", \"status\": \"FAIL\""),
+		      "%.3000s", out);
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		snprintf(want, sizeof(want), "\"check\": \"%s\", \"status\": \"",
+			 checks[i]);
+		ck_assert_msg(strstr(out, want), "no %s in %.3000s", checks[i], out);
+	}
+	ck_assert_msg(strstr(out, "\"result\": \"FAIL\"}"), "%.3000s", out);
+	/* people get a table and the same verdict */
+	ck_assert_int_eq(run(out, sizeof(out), false, "doctor"), 1);
+	ck_assert_msg(strstr(out, "WHAT TO DO") && strstr(out, "result: FAIL"),
+		      "%.3000s", out);
+}
+END_TEST
+
+START_TEST(check_and_topo_without_module_are_runtime_exit_1)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "check 03:00.0 03:00.0"), 1);
+	ck_assert_int_eq(run(out, sizeof(out), false, "-j topo"), 1);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(check_usage_errors_exit_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), false, "check 03:00.0"), 2);
+	ck_assert_int_eq(run(out, sizeof(out), true,
+			     "check 03:00.0 03:00.0 --bogus"), 2);
+	ck_assert_msg(strstr(out, "unknown check option '--bogus'"), "%.3000s", out);
+	ck_assert_int_eq(run(out, sizeof(out), false,
+			     "check 03:00.0 03:00.0 --validate=x"), 2);
 }
 END_TEST
 
@@ -359,6 +407,9 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, exports_json_parses_every_dmabuf_of_every_region);
 	tcase_add_test(tc, exports_text_is_a_table_for_people);
 	tcase_add_test(tc, exports_without_module_reports_none);
+	tcase_add_test(tc, doctor_without_module_fails_that_check_and_runs_every_other);
+	tcase_add_test(tc, check_and_topo_without_module_are_runtime_exit_1);
+	tcase_add_test(tc, check_usage_errors_exit_2);
 	suite_add_tcase(s, tc);
 	return s;
 }

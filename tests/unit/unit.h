@@ -10,5 +10,6 @@ Suite *suite_print(void);
 Suite *suite_pbctl(void);
 Suite *suite_library(void);
 Suite *suite_rdma_policy(void);
+Suite *suite_topology(void);
 
 #endif

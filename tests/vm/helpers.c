@@ -218,6 +218,33 @@ bool debug_kernel(void)
 	return access("/sys/kernel/debug/kmemleak", F_OK) == 0;
 }
 
+/* whether the kernel command line has @word */
+static bool cmdline_has(const char *word)
+{
+	char line[4096], *tok, *save;
+	FILE *f = fopen("/proc/cmdline", "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f))
+		for (tok = strtok_r(line, " \n", &save); tok && !found;
+		     tok = strtok_r(NULL, " \n", &save))
+			found = !strcmp(tok, word);
+	fclose(f);
+	return found;
+}
+
+const char *rig_topology(void)
+{
+	return cmdline_has("pb.topo=wide") ? "wide" : "ref";
+}
+
+bool rig_iommu(void)
+{
+	return cmdline_has("intel_iommu=on");
+}
+
 int kmsg_from_now(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);

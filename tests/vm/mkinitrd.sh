@@ -96,5 +96,8 @@ done
 	cp -L /lib64/ld-linux-x86-64.so.2 "$root"/lib64/
 }
 echo /usr/lib > "$root"/etc/ld.so.conf
+# libpci names devices from the PCI ID database (Debian's pci.ids)
+mkdir -p "$root"/usr/share/misc
+cp -L /usr/share/misc/pci.ids "$root"/usr/share/misc/
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

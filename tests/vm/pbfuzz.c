@@ -47,18 +47,18 @@
 
 #define PAGE		4096UL
 #define POOL		32
-#define NR_CMDS		5	/* four ioctls and "anything else" */
+#define NR_CMDS		6	/* five ioctls and "anything else" */
 #define THREADS		3	/* issuing ioctls, besides the racer */
 #define MIN_SHARE	20	/* % of EXPORT, QUERY, COPY the kernel accepts */
 #define HOST_PAGES	16
 #define REVOKE_EVERY	2000	/* ioctls between two revocations */
 
-static const unsigned long cmds[4] = {
+static const unsigned long cmds[NR_CMDS - 1] = {
 	PEERBRIDGE_GET_INFO, PEERBRIDGE_EXPORT, PEERBRIDGE_QUERY,
-	PEERBRIDGE_COPY,
+	PEERBRIDGE_COPY, PEERBRIDGE_CHECK,
 };
 static const char *const cmd_names[NR_CMDS] = {
-	"GET_INFO", "EXPORT", "QUERY", "COPY", "other",
+	"GET_INFO", "EXPORT", "QUERY", "COPY", "CHECK", "other",
 };
 
 static char vram_bdf[PB_BDF_LEN], nvme_bdf[PB_BDF_LEN],
@@ -237,6 +237,29 @@ static int live_dmabuf(uint64_t *s)
  * racer may still pull its memory away.  Returns its size, 0 when there is
  * nothing live to build it from.
  */
+/*
+ * A PCI function: mostly one of the rig's (the VRAM, the NVMe, the bridges
+ * above them), else any, with @valid the padding left zero.
+ */
+static void fuzz_pci_addr(uint64_t *s, struct peerbridge_pci_addr *a,
+			  bool valid)
+{
+	unsigned int d, b, sl, f;
+
+	if (pick(s, 4) && sscanf(pick(s, 2) ? vram_bdf : nvme_bdf,
+				 "%x:%x:%x.%x", &d, &b, &sl, &f) == 4) {
+		/* the device, or a bus or two up: a bridge, or nothing */
+		*a = (struct peerbridge_pci_addr){ .domain = d,
+			.bus = b - pick(s, 3), .devfn = pick(s, 2) ? sl << 3 | f : 0 };
+	} else {
+		*a = (struct peerbridge_pci_addr){
+			.domain = pick(s, 4) ? 0 : (uint32_t)rng_next(s),
+			.bus = pick(s, 16), .devfn = pick(s, 256) };
+	}
+	if (!valid)
+		a->pad = pick(s, 8) ? 0 : (uint16_t)rng_next(s);
+}
+
 static size_t valid_arg(uint64_t *s, int which, void *buf)
 {
 	uint64_t addr, len;
@@ -245,6 +268,14 @@ static size_t valid_arg(uint64_t *s, int which, void *buf)
 		struct peerbridge_info *a = buf;
 
 		a->argsz = sizeof(*a);
+		return sizeof(*a);
+	}
+	if (which == 4) {
+		struct peerbridge_check *a = buf;
+
+		a->argsz = sizeof(*a);
+		fuzz_pci_addr(s, &a->exporter, true);
+		fuzz_pci_addr(s, &a->importer, true);
 		return sizeof(*a);
 	}
 	if (which == 3) {
@@ -313,7 +344,7 @@ static void *fuzz_arg(uint64_t *s, int which, unsigned char *argbuf)
 	size_t size = PAGE, room;
 
 	memset(tmp, 0, sizeof(tmp));
-	if (which < 4 && pick(s, 4)) {
+	if (which < NR_CMDS - 1 && pick(s, 4)) {
 		size = valid_arg(s, which, tmp);
 		if (size) {
 			memcpy(argbuf, tmp, size);
@@ -362,6 +393,17 @@ static void *fuzz_arg(uint64_t *s, int which, unsigned char *argbuf)
 		fuzz_side(s, &a->dst);
 		fuzz_side(s, &a->src);
 		a->len = fuzz_len(s, true);
+		a->reserved = pick(s, 8) ? 0 : rng_next(s);
+		break;
+	}
+	case 4: {
+		struct peerbridge_check *a = (void *)tmp;
+
+		size = sizeof(*a);
+		a->argsz = fuzz_argsz(s, size);
+		a->flags = fuzz_flags(s, 0);
+		fuzz_pci_addr(s, &a->exporter, false);
+		fuzz_pci_addr(s, &a->importer, false);
 		a->reserved = pick(s, 8) ? 0 : rng_next(s);
 		break;
 	}
@@ -575,12 +617,12 @@ static void *fuzz_thread(void *arg)
 		int fd;
 
 		/*
-		 * GET_INFO 10%, EXPORT 40%, QUERY 39%, COPY 1% (edu takes
-		 * 200 ms a copy), other 10%
+		 * GET_INFO 10%, EXPORT 40%, QUERY 34%, COPY 1% (edu takes
+		 * 200 ms a copy), CHECK 5%, other 10%
 		 */
-		which = which < 20 ? 0 : which < 100 ? 1 : which < 178 ? 2 :
-			which < 180 ? 3 : 4;
-		cmd = which < 4 ? cmds[which] :
+		which = which < 20 ? 0 : which < 100 ? 1 : which < 168 ? 2 :
+			which < 170 ? 3 : which < 180 ? 4 : 5;
+		cmd = which < NR_CMDS - 1 ? cmds[which] :
 		      pick(s, 2) ? _IO(PEERBRIDGE_TYPE, pick(s, 256)) :
 				   (unsigned long)rng_next(s);
 		a = fuzz_arg(s, which, f->argbuf);

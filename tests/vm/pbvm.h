@@ -128,5 +128,11 @@ Suite *suite_driver(void);
 Suite *suite_lifetime(void);
 Suite *suite_lockdown(void);
 Suite *suite_rdma(void);
+Suite *suite_topology(void);
+Suite *suite_topowide(void);
+Suite *suite_topoiommu(void);
+/* the rig's topology (pb.topo=) and whether it has an IOMMU */
+const char *rig_topology(void);
+bool rig_iommu(void);
 
 #endif /* PBVM_H */

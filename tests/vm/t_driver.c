@@ -238,7 +238,7 @@ END_TEST
 
 /* --- an exporter that rewrites host-bridge addresses ------------------------- */
 
-#define HB_ALLOW	"/sys/module/peerbridge/parameters/host_bridge_allow"
+#define HB_POLICY	"/sys/module/peerbridge/parameters/host_bridge"
 #define HB_BIAS		"/sys/module/pb_vga/parameters/host_bridge_bias"
 
 static char g_far[PB_BDF_LEN];	/* the ivshmem behind the second root port */
@@ -248,7 +248,7 @@ static void far_teardown(void)
 	char path[PATH_MAX];
 
 	write_file(HB_BIAS, "0");
-	write_file(HB_ALLOW, "0");
+	write_file(HB_POLICY, "auto");
 	write_file("/sys/bus/pci/drivers/pb_vga/unbind", g_far);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 g_far);
@@ -270,7 +270,7 @@ static void far_setup(void)
 		 g_far);
 	ck_assert_int_eq(write_file(path, "pb_vga"), 0);
 	ck_assert_int_eq(write_file("/sys/bus/pci/drivers_probe", g_far), 0);
-	ck_assert_int_eq(write_file(HB_ALLOW, "1"), 0);
+	ck_assert_int_eq(write_file(HB_POLICY, "allow"), 0);
 }
 
 /*

@@ -44,7 +44,7 @@ static void lifetime_setup(void)
 static void lifetime_teardown(void)
 {
 	write_file("/sys/module/pb_edu_dma/parameters/cannot_terminate", "0");
-	write_file("/sys/module/peerbridge/parameters/host_bridge_allow", "0");
+	write_file("/sys/module/peerbridge/parameters/host_bridge", "auto");
 	write_file("/sys/bus/pci/rescan", "1");
 	teardown_ctx();
 }
@@ -673,8 +673,8 @@ START_TEST(remove_of_the_bridge_above_keeps_a_held_window_reserved)
 	parent_bridge(far, port);
 	region_name(far, "bar2", region, sizeof(region));
 	bind_dev(far);
-	ck_assert_int_eq(write_file("/sys/module/peerbridge/parameters/host_bridge_allow",
-				    "1"), 0);
+	ck_assert_int_eq(write_file("/sys/module/peerbridge/parameters/host_bridge",
+				    "allow"), 0);
 	v = map_region(region, &len);
 	fd = export_or_fail(v, 4 * PAGE, 0);
 	ck_assert_int_eq(pbti_attach_fd(tfd, fd, true, &a), 0);
