@@ -25,8 +25,6 @@ static void pb_addr_out(const struct peerbridge_pci_addr *a, char *out,
 		 a->devfn >> 3, a->devfn & 7);
 }
 
-
-
 static void pb_cat(char *buf, size_t bufsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void pb_cat(char *buf, size_t bufsz, const char *fmt, ...)

@@ -390,17 +390,6 @@ static int cmd_unbind(struct pr *p, int argc, char **argv)
 	return 0;
 }
 
-/* One side of a copy: "host" or "<region>[@offset]", mapped and exported. */
-struct copy_side {
-	const char *spec;
-	bool host;
-	char region[PB_REGION_NAME_MAX];
-	uint64_t offset;
-	void *map;		/* region mapping, or the host buffer */
-	size_t map_len;
-	struct pb_buf buf;
-};
-
 static int copy_side_parse(struct copy_side *side, const char *spec)
 {
 	const char *at = strrchr(spec, '@');
@@ -422,8 +411,7 @@ static int copy_side_parse(struct copy_side *side, const char *spec)
 	return 0;
 }
 
-/* map/allocate one side for @len bytes; a message and -1 on failure */
-static int copy_side_open(struct pb_ctx *ctx, struct copy_side *side,
+int copy_side_open(struct pb_ctx *ctx, struct copy_side *side,
 			  uint64_t len)
 {
 	int fd;
@@ -459,7 +447,7 @@ static int copy_side_open(struct pb_ctx *ctx, struct copy_side *side,
 	return 0;
 }
 
-static void copy_side_close(struct copy_side *side)
+void copy_side_close(struct copy_side *side)
 {
 	if (side->host) {
 		free(side->map);
@@ -471,7 +459,7 @@ static void copy_side_close(struct copy_side *side)
 		pb_unmap(side->map, side->map_len);
 }
 
-static unsigned char *copy_side_bytes(struct copy_side *side)
+unsigned char *copy_side_bytes(struct copy_side *side)
 {
 	return (unsigned char *)side->map + (side->host ? 0 : side->offset);
 }

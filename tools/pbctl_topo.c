@@ -84,48 +84,17 @@ static int region_of(const char *name, const char *bdf, char *out,
 	return found;
 }
 
-struct vside {
-	char region[PB_REGION_NAME_MAX];
-	unsigned char *map;
-	size_t len;
-	struct pb_buf buf;
-};
-
-static int vside_open(struct pb_ctx *ctx, struct vside *s, const char *name,
-		      const char *bdf, uint64_t len)
+/* the region to validate with, of @name (a region, or a device with one) */
+static int vside_open(struct pb_ctx *ctx, struct copy_side *s,
+		      const char *name, const char *bdf, uint64_t len)
 {
-	int fd;
-
 	if (region_of(name, bdf, s->region, sizeof(s->region))) {
 		err_msg("%s has no peer memory to validate with: bind it (pbctl bind %s) or name a region",
 			name, bdf);
 		return -1;
 	}
-	s->map = pb_map(ctx, s->region, &s->len);
-	if (!s->map) {
-		err_msg("%s: %s", s->region, pb_strerror(errno));
-		return -1;
-	}
-	if (len > s->len) {
-		err_msg("%s: %llu bytes do not fit in its %zu", s->region,
-			(unsigned long long)len, s->len);
-		return -1;
-	}
-	fd = pb_export(ctx, s->map, s->len, PB_EXPORT_CLOEXEC);
-	if (fd < 0) {
-		err_msg("%s: export: %s", s->region, pb_strerror(errno));
-		return -1;
-	}
-	s->buf = (struct pb_buf){ .type = PB_BUF_DMABUF, .fd = fd };
-	return 0;
-}
-
-static void vside_close(struct vside *s)
-{
-	if (s->buf.type == PB_BUF_DMABUF)
-		close(s->buf.fd);
-	if (s->map)
-		pb_unmap(s->map, s->len);
+	s->spec = s->region;
+	return copy_side_open(ctx, s, len);
 }
 
 static double now_s(void)
@@ -140,7 +109,8 @@ static double now_s(void)
  * Move a pattern @src -> @dst (through @via when not NULL, host-staged),
  * verify it byte for byte; the bytes per second, or -1 after a message.
  */
-static double vmove(struct pb_ctx *ctx, struct vside *dst, struct vside *src,
+static double vmove(struct pb_ctx *ctx, struct copy_side *dst,
+		    struct copy_side *src,
 		    const struct pb_buf *via, uint64_t len, uint64_t seed,
 		    struct pb_copy_result *res)
 {
@@ -174,7 +144,7 @@ static int validate(struct pr *p, struct pb_ctx *ctx, const char *exporter,
 		    const char *importer, const struct pb_path_info *v,
 		    uint64_t len)
 {
-	struct vside e = { 0 }, m = { 0 };
+	struct copy_side e = { 0 }, m = { 0 };
 	struct pb_copy_result res = { 0 };
 	double to, from, staged;
 	void *host = NULL;
@@ -216,8 +186,8 @@ static int validate(struct pr *p, struct pb_ctx *ctx, const char *exporter,
 	ret = 0;
 out:
 	free(host);
-	vside_close(&e);
-	vside_close(&m);
+	copy_side_close(&e);
+	copy_side_close(&m);
 	return ret;
 }
 
@@ -518,7 +488,7 @@ static const char topo_legend[] =
 
 int cmd_topo(struct pr *p, int argc, char **argv)
 {
-	struct pb_path_info v;
+	struct pb_path_info *vs, *v;
 	struct tdevs t;
 	struct pb_ctx *ctx;
 	unsigned int i, j, refused = 0;
@@ -531,21 +501,30 @@ int cmd_topo(struct pr *p, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	tdevs_scan(&t);
+	/* every verdict once: the matrix, then the refusals, show them */
+	vs = calloc(t.n ? t.n * t.n : 1, sizeof(*vs));
+	if (!vs) {
+		err_msg("cannot allocate the verdicts of %u devices", t.n);
+		tdevs_free(&t);
+		pb_close(ctx);
+		return EXIT_RUNTIME;
+	}
 	pr_devices(p, &t);
 	pr_list_begin(p, "matrix");
 	for (i = 0; i < t.n; i++) {
 		pr_obj_begin(p, NULL);
 		pr_str(p, "exporter", "EXPORTER", t.d[i].id);
 		for (j = 0; j < t.n; j++) {
-			if (pb_check(ctx, t.d[i].bdf, t.d[j].bdf, &v)) {
+			v = &vs[i * t.n + j];
+			if (pb_check(ctx, t.d[i].bdf, t.d[j].bdf, v)) {
 				snprintf(cell, sizeof(cell), "?");
 				ret = EXIT_RUNTIME | EXIT_PRINTED;
 			} else {
 				snprintf(cell, sizeof(cell), "%s%s",
-					 pb_path_name(v.path),
-					 v.map == PB_MAP_NONE ? "!" :
-					 v.map == PB_MAP_HOST_BRIDGE ? "~" : "");
-				refused += v.map == PB_MAP_NONE;
+					 pb_path_name(v->path),
+					 v->map == PB_MAP_NONE ? "!" :
+					 v->map == PB_MAP_HOST_BRIDGE ? "~" : "");
+				refused += v->map == PB_MAP_NONE;
 			}
 			pr_str(p, t.d[j].id, t.d[j].id, cell);
 		}
@@ -557,19 +536,21 @@ int cmd_topo(struct pr *p, int argc, char **argv)
 	pr_list_begin(p, "refusals");
 	for (i = 0; i < t.n && refused; i++) {
 		for (j = 0; j < t.n; j++) {
-			if (pb_check(ctx, t.d[i].bdf, t.d[j].bdf, &v) ||
-			    v.map != PB_MAP_NONE)
+			v = &vs[i * t.n + j];
+			/* a verdict always has a reason; a failed check none */
+			if (!v->reason || v->map != PB_MAP_NONE)
 				continue;
 			pr_obj_begin(p, NULL);
 			pr_str(p, "exporter", "EXPORTER", t.d[i].id);
 			pr_str(p, "importer", "IMPORTER", t.d[j].id);
-			pr_str(p, "path", "PATH", pb_path_name(v.path));
-			pr_str(p, "reason", "WHY", v.reason_text);
-			pr_str(p, "fix", "FIX", v.fix);
+			pr_str(p, "path", "PATH", pb_path_name(v->path));
+			pr_str(p, "reason", "WHY", v->reason_text);
+			pr_str(p, "fix", "FIX", v->fix);
 			pr_obj_end(p);
 		}
 	}
 	pr_list_end(p);
+	free(vs);
 	tdevs_free(&t);
 	pb_close(ctx);
 	return ret;
