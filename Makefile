@@ -39,7 +39,7 @@ KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
 TKMOD_SRCS	:= $(wildcard tests/kmod/*.c tests/kmod/*.h) tests/kmod/Kbuild
 SAMPLE_SRCS	:= $(wildcard samples/*.c samples/*.h) samples/Kbuild
 
-.PHONY: all lib tools kmod tests check check-debug debug-kernel demo clean deps checkpatch install
+.PHONY: all lib tools kmod tests check check-debug debug-kernel demo bench clean deps checkpatch install
 all: lib tools kmod tests
 
 deps:
@@ -122,7 +122,8 @@ $(B)/samples/%/pb_vga.ko: $(SAMPLE_SRCS) $(B)/kmod/%/peerbridge.ko
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
 
 # --- tests ---------------------------------------------------------------------
-tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo $(B)/tests/pbfuzz $(B)/tests/pbverbs
+tests: $(B)/tests/unit $(B)/tests/pbvm $(B)/tests/pbdemo $(B)/tests/pbfuzz $(B)/tests/pbverbs \
+	$(B)/tests/pbbench
 
 # the unit tests run the built pbctl and inspect the built library
 # ... and the topology rules, the module's own file, and their explanation
@@ -153,6 +154,11 @@ $(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(B)/obj/lib/pb_u
 	$(CC) $(PB_CFLAGS) -pthread -o $@ tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o \
 		$(B)/obj/lib/pb_util.o -L$(B)/lib -lpeerbridge
 
+# the guest half of `make bench`
+$(B)/tests/pbbench: bench/pbbench.c tests/kmod/pb_test_importer.h $(LIBSO)
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) -o $@ bench/pbbench.c -L$(B)/lib -lpeerbridge -libverbs
+
 # --- the two commands ----------------------------------------------------------
 check:
 	@scripts/check.sh
@@ -167,6 +173,10 @@ check-debug:
 
 demo:
 	@scripts/demo.sh
+
+# what the struct-page-free design buys, side by side (docs/benchmarks.md)
+bench:
+	@scripts/bench.sh
 
 # user-space pieces; the module installs with the kernel's own
 # `make -C /lib/modules/<kver>/build M=... modules_install`

@@ -60,6 +60,7 @@ static bool pb_attach_pinned(const struct dma_buf_attachment *attach)
 /* What map_dma_buf hands out, with what it must undo. */
 struct pb_sgt {
 	struct sg_table sgt;
+	size_t kmem;		/* charged to PB_KMEM_MAP */
 	unsigned int nr_segs;
 	struct peerbridge_seg segs[];
 };
@@ -82,6 +83,7 @@ static int pb_dmabuf_attach(struct dma_buf *dmabuf,
 	pa = kzalloc(sizeof(*pa), GFP_KERNEL);
 	if (!pa)
 		return -ENOMEM;
+	pb_kmem_charge(PB_KMEM_ATTACH, kmalloc_size_roundup(sizeof(*pa)));
 	attach->priv = pa;
 	atomic_inc(&exp->region->nr_attachments);
 	return 0;
@@ -93,6 +95,8 @@ static void pb_dmabuf_detach(struct dma_buf *dmabuf,
 	struct pb_export *exp = dmabuf->priv;
 
 	kfree(attach->priv);
+	pb_kmem_uncharge(PB_KMEM_ATTACH,
+			 kmalloc_size_roundup(sizeof(struct pb_attach)));
 	atomic_dec(&exp->region->nr_attachments);
 }
 
@@ -118,6 +122,24 @@ static void pb_dmabuf_unpin(struct dma_buf_attachment *attach)
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	pa->pins--;
+}
+
+/*
+ * What sg_alloc_table() allocates for @nents: chunks of SG_MAX_SINGLE_ALLOC
+ * entries, each a page whose last entry chains to the next, and a tail
+ * from kmalloc() (a page when it is full).
+ */
+static size_t pb_sg_table_bytes(unsigned int nents)
+{
+	size_t bytes = 0;
+
+	while (nents > SG_MAX_SINGLE_ALLOC) {
+		bytes += PAGE_SIZE;
+		nents -= SG_MAX_SINGLE_ALLOC - 1;
+	}
+	if (nents == SG_MAX_SINGLE_ALLOC)
+		return bytes + PAGE_SIZE;
+	return bytes + kmalloc_size_roundup(nents * sizeof(struct scatterlist));
 }
 
 static struct sg_table *pb_dmabuf_map(struct dma_buf_attachment *attach,
@@ -165,6 +187,9 @@ static struct sg_table *pb_dmabuf_map(struct dma_buf_attachment *attach,
 	}
 	((struct pb_attach *)attach->priv)->maps++;
 	atomic_inc(&exp->maps);
+	pbs->kmem = kmalloc_size_roundup(struct_size(pbs, segs, exp->nr_ranges)) +
+		    pb_sg_table_bytes(nents);
+	pb_kmem_charge(PB_KMEM_MAP, pbs->kmem);
 	return &pbs->sgt;
 
 err_unmap:
@@ -188,6 +213,7 @@ static void pb_dmabuf_unmap(struct dma_buf_attachment *attach,
 	while (pbs->nr_segs)
 		peerbridge_region_unmap(&pbs->segs[--pbs->nr_segs]);
 	sg_free_table(&pbs->sgt);
+	pb_kmem_uncharge(PB_KMEM_MAP, pbs->kmem);
 	kfree(pbs);
 }
 
@@ -197,6 +223,8 @@ static void pb_export_free(struct pb_export *exp)
 		iput(exp->inode);
 	if (exp->region)
 		peerbridge_region_put(exp->region);
+	if (exp->kmem)
+		pb_kmem_uncharge(PB_KMEM_EXPORT, exp->kmem);
 	kfree(exp->ranges);
 	kfree(exp);
 }
@@ -370,6 +398,11 @@ static struct dma_buf *pb_export_once(const struct peerbridge_export *arg)
 	/* bufinfo in debugfs names the region and the offset */
 	name = kasprintf(GFP_KERNEL, "%s+%#llx", dev_name(&exp->region->dev),
 			 exp->ranges[0].offset);
+	/* not the name: it is the dma-buf's, which DMA_BUF_SET_NAME replaces */
+	exp->kmem = kmalloc_size_roundup(sizeof(*exp)) +
+		    kmalloc_size_roundup(array_size(exp->nr_ranges,
+						    sizeof(*exp->ranges)));
+	pb_kmem_charge(PB_KMEM_EXPORT, exp->kmem);
 	if (name) {
 		spin_lock(&dmabuf->name_lock);
 		dmabuf->name = name;

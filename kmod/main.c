@@ -128,12 +128,14 @@ static int __init pb_init(void)
 	ret = misc_register(&pb_ctl_dev);
 	if (ret)
 		goto err_topology_exit;
+	pb_kmem_init();
 	ret = pb_pci_exporter_init();
 	if (ret)
-		goto err_misc_deregister;
+		goto err_kmem_exit;
 	return 0;
 
-err_misc_deregister:
+err_kmem_exit:
+	pb_kmem_exit();
 	misc_deregister(&pb_ctl_dev);
 err_topology_exit:
 	pb_topology_exit();
@@ -149,6 +151,7 @@ err_mmap_exit:
 static void __exit pb_exit(void)
 {
 	pb_pci_exporter_exit();
+	pb_kmem_exit();
 	misc_deregister(&pb_ctl_dev);
 	pb_topology_exit();
 	pb_claim_exit();

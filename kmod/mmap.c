@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * CPU mappings of a region: the /dev/pbmem/<name> file operations, the
- * fault handler that is the only source of PTEs, the peer callbacks of
+ * fault handler that is the only source of PTEs (and, from 6.12, of 2 MiB
+ * PMDs, with mappings placed to allow them), the peer callbacks of
  * those VMAs, and the private pseudo filesystem whose inodes give each
  * region one address_space, so that a single unmap_mapping_range() reaches
  * every mapping of the region in every process, whichever device node or
@@ -43,22 +44,49 @@ struct inode *pb_mmap_alloc_inode(void)
 	return alloc_anon_inode(pb_mnt->mnt_sb);
 }
 
-static vm_fault_t pb_vm_fault(struct vm_fault *vmf)
+/*
+ * The only source of the region's page table entries: a PTE (@order 0) or,
+ * where the kernel maps PFNs with PMDs (pb_compat.h), a PMD.  A PMD must
+ * lie wholly inside the VMA and map a PMD-aligned physical address, else
+ * the core falls back to PTEs for this fault.
+ */
+static vm_fault_t pb_vm_insert(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct peerbridge_region *region = vma->vm_private_data;
+	unsigned long size = PAGE_SIZE << order;
+	unsigned long addr = ALIGN_DOWN(vmf->address, size);
 	unsigned long pgoff = vma->vm_pgoff +
-			      ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
+			      ((addr - vma->vm_start) >> PAGE_SHIFT);
+	unsigned long pfn = PHYS_PFN(region->phys) + pgoff;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (order && (addr < vma->vm_start || addr + size > vma->vm_end ||
+		      !IS_ALIGNED(pfn, 1UL << order)))
+		return VM_FAULT_FALLBACK;
 
 	down_read(&region->mem_lock);
 	if (region->state == PB_REGION_LIVE &&
-	    pgoff < (region->size >> PAGE_SHIFT))
-		ret = vmf_insert_pfn(vma, vmf->address,
-				     PHYS_PFN(region->phys) + pgoff);
+	    pgoff + (1UL << order) <= (region->size >> PAGE_SHIFT))
+		ret = order ? pb_insert_pfn_pmd(vmf, pfn) :
+			      vmf_insert_pfn(vma, vmf->address, pfn);
 	up_read(&region->mem_lock);
 	return ret;
 }
+
+static vm_fault_t pb_vm_fault(struct vm_fault *vmf)
+{
+	return pb_vm_insert(vmf, 0);
+}
+
+#ifdef PB_HAVE_PMD_PFNMAP
+/* PUD-sized ones too would need 1 GiB of BAR, aligned: not worth a lock */
+static vm_fault_t pb_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	return order == PMD_ORDER ? pb_vm_insert(vmf, order) :
+				    VM_FAULT_FALLBACK;
+}
+#endif
 
 /*
  * No .page_mkwrite: there is nothing to track for device memory, and its
@@ -66,6 +94,9 @@ static vm_fault_t pb_vm_fault(struct vm_fault *vmf)
  */
 static const struct vm_operations_struct pb_vm_ops = {
 	.fault = pb_vm_fault,
+#ifdef PB_HAVE_PMD_PFNMAP
+	.huge_fault = pb_vm_huge_fault,
+#endif
 #ifdef CONFIG_HAVE_IOREMAP_PROT
 	.access = generic_access_phys,	/* lets gdb and ptrace read it */
 #endif
@@ -159,7 +190,7 @@ static int pb_region_mmap(struct file *file, struct vm_area_struct *vma)
 	struct peerbridge_region *region = file->private_data;
 	unsigned long npages = region->size >> PAGE_SHIFT;
 	unsigned long len = vma->vm_end - vma->vm_start;
-	int ret = 0;
+	int ret;
 
 	/* VM_SHARED is cleared for a file opened read-only: MAYSHARE is not */
 	if (!(vma->vm_flags & VM_MAYSHARE))
@@ -176,11 +207,13 @@ static int pb_region_mmap(struct file *file, struct vm_area_struct *vma)
 	    (len >> PAGE_SHIFT) > npages - vma->vm_pgoff)
 		return -EINVAL;
 
-	down_read(&region->mem_lock);
-	if (region->state != PB_REGION_LIVE) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
+	/*
+	 * Not under mem_lock: setting the flags write-locks the VMA, and a
+	 * fault holds the VMA's lock while it takes mem_lock.  A revocation
+	 * from here on finds no PTEs yet, and the fault handler refuses.
+	 */
+	if (!pb_region_live(region))
+		return -ENODEV;
 	vma->vm_private_data = region;
 	vma->vm_ops = &pb_vm_ops;
 	vma->vm_page_prot = region->wc ?
@@ -188,15 +221,40 @@ static int pb_region_mmap(struct file *file, struct vm_area_struct *vma)
 			    pgprot_noncached(vma->vm_page_prot);
 	pb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
 			     VM_DONTDUMP | VM_DONTCOPY);
-out_unlock:
-	up_read(&region->mem_lock);
-	return ret;
+	return 0;
 }
+
+#ifdef PB_HAVE_PMD_PFNMAP
+/*
+ * Place a mapping so that its addresses and the physical addresses they map
+ * agree modulo PMD_SIZE, as thp_get_unmapped_area() does for a file's
+ * offsets: then each 2 MiB of the BAR the VMA covers whole takes one fault
+ * and one PMD.  A hint the caller gives, or MAP_FIXED, still wins.
+ */
+static unsigned long pb_region_get_unmapped_area(struct file *file,
+						 unsigned long addr,
+						 unsigned long len,
+						 unsigned long pgoff,
+						 unsigned long flags)
+{
+	struct peerbridge_region *region = file->private_data;
+
+	/* mmap() refuses it anyway; keep the arithmetic below in range */
+	if (pgoff >= region->size >> PAGE_SHIFT)
+		return mm_get_unmapped_area(current->mm, file, addr, len,
+					    pgoff, flags);
+	return thp_get_unmapped_area(file, addr, len,
+				     PHYS_PFN(region->phys) + pgoff, flags);
+}
+#endif
 
 const struct file_operations pb_region_fops = {
 	.owner = THIS_MODULE,
 	.open = pb_region_open,
 	.release = pb_region_release,
 	.mmap = pb_region_mmap,
+#ifdef PB_HAVE_PMD_PFNMAP
+	.get_unmapped_area = pb_region_get_unmapped_area,
+#endif
 	.llseek = noop_llseek,
 };

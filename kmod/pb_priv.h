@@ -150,6 +150,19 @@ void pb_claim_exit(void);
 int pb_claim_take(struct peerbridge_region *region);
 void pb_claim_release(struct peerbridge_region *region);
 
+/* kmem.c: bytes held per dma-buf object, for debugfs peerbridge/kmem */
+enum pb_kmem_kind {
+	PB_KMEM_EXPORT,
+	PB_KMEM_ATTACH,
+	PB_KMEM_MAP,
+	PB_KMEM_KINDS
+};
+
+void pb_kmem_charge(enum pb_kmem_kind kind, size_t bytes);
+void pb_kmem_uncharge(enum pb_kmem_kind kind, size_t bytes);
+void pb_kmem_init(void);
+void pb_kmem_exit(void);
+
 /* topology.c */
 int pb_topology_init(void);
 void pb_topology_exit(void);
@@ -187,6 +200,7 @@ struct pb_export {
 	unsigned int nr_ranges;
 	struct pb_export_range *ranges;
 	pid_t pid;			/* who exported it */
+	size_t kmem;			/* charged to PB_KMEM_EXPORT */
 };
 
 /* dmabuf.c */

@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential pkg-config bc flex bison libelf-dev libssl-dev
 xz-utils zstd busybox-static qemu-system-x86 cpio kmod
 rdma-core ibverbs-providers libibverbs-dev libdrm-dev libpci-dev pci.ids check
-iproute2 perftest
+iproute2 perftest python3 gnuplot-nox
 linux-image-amd64 linux-headers-amd64 linux-source-6.1"
 
 need_root() {

@@ -43,7 +43,7 @@ struct pbti_buf {
 };
 
 static struct pbti_slot pbti_slots[PBTI_SLOTS];
-static struct pbti_buf pbti_bufs[PBTI_SLOTS];
+static struct pbti_buf pbti_bufs[PBTI_BUFS];
 static DEFINE_MUTEX(pbti_lock);
 static struct pci_dev *pbti_dev;	/* edu: the importing device */
 
@@ -210,8 +210,25 @@ static void pbti_buf_release(struct pbti_buf *buf)
 	buf->pinned = false;
 	dma_resv_unlock(buf->dmabuf->resv);
 	dma_buf_detach(buf->dmabuf, buf->attach);
+	/* a move_notify after the flush above queued it again */
+	cancel_work_sync(&buf->unmap_work);
 	dma_buf_put(buf->dmabuf);
 	buf->dmabuf = NULL;
+}
+
+/* how many runs of contiguous DMA addresses the mapped entries make */
+static unsigned int pbti_ranges(struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i, runs = 0;
+	dma_addr_t end = 0;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (!runs || sg_dma_address(sg) != end)
+			runs++;
+		end = sg_dma_address(sg) + sg_dma_len(sg);
+	}
+	return runs;
 }
 
 static long pbti_attach(struct pbti_attach __user *uarg)
@@ -225,7 +242,7 @@ static long pbti_attach(struct pbti_attach __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	mutex_lock(&pbti_lock);
-	for (i = 0; i < PBTI_SLOTS && !buf; i++)
+	for (i = 0; i < PBTI_BUFS && !buf; i++)
 		if (!pbti_bufs[i].dmabuf)
 			buf = &pbti_bufs[i];
 	ret = -EBUSY;
@@ -264,6 +281,7 @@ static long pbti_attach(struct pbti_attach __user *uarg)
 	}
 	arg.slot = buf - pbti_bufs;
 	arg.nr_entries = sgt->nents;
+	arg.nr_ranges = pbti_ranges(sgt);
 	arg.first_addr = sg_dma_address(sgt->sgl);
 	ret = copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 	if (ret)
@@ -272,6 +290,8 @@ static long pbti_attach(struct pbti_attach __user *uarg)
 
 err_detach:
 	dma_buf_detach(buf->dmabuf, buf->attach);
+	/* a revocation's move_notify may have queued it meanwhile */
+	cancel_work_sync(&buf->unmap_work);
 err_put:
 	dma_buf_put(buf->dmabuf);
 	buf->dmabuf = NULL;
@@ -287,7 +307,7 @@ static long pbti_detach(u32 __user *uslot)
 
 	if (get_user(n, uslot))
 		return -EFAULT;
-	if (n >= PBTI_SLOTS)
+	if (n >= PBTI_BUFS)
 		return -EINVAL;
 	mutex_lock(&pbti_lock);
 	if (pbti_bufs[n].dmabuf)
@@ -304,7 +324,7 @@ static long pbti_attach_status(struct pbti_status __user *uarg)
 
 	if (copy_from_user(&st, uarg, sizeof(st)))
 		return -EFAULT;
-	if (st.slot >= PBTI_SLOTS)
+	if (st.slot >= PBTI_BUFS)
 		return -EINVAL;
 	flush_work(&pbti_bufs[st.slot].unmap_work);
 	st.invalidated = atomic_read(&pbti_bufs[st.slot].notified);
@@ -434,10 +454,10 @@ static int __init pbti_init(void)
 	pbti_dev = pci_get_device(0x1234, 0x11e8, NULL);
 	if (!pbti_dev)
 		return -ENODEV;
-	for (i = 0; i < PBTI_SLOTS; i++) {
+	for (i = 0; i < PBTI_SLOTS; i++)
 		INIT_WORK(&pbti_slots[i].release_work, pbti_release_work);
+	for (i = 0; i < PBTI_BUFS; i++)
 		INIT_WORK(&pbti_bufs[i].unmap_work, pbti_buf_unmap_work);
-	}
 	mutex_init(&pbti_hold.lock);
 	INIT_WORK(&pbti_hold.work, pbti_hold_work);
 	init_completion(&pbti_hold.held);
@@ -458,9 +478,10 @@ static void __exit pbti_exit(void)
 		flush_work(&pbti_slots[i].release_work);
 		if (pbti_slots[i].map)
 			peerbridge_unmap_user(pbti_slots[i].map);
+	}
+	for (i = 0; i < PBTI_BUFS; i++)
 		if (pbti_bufs[i].dmabuf)
 			pbti_buf_release(&pbti_bufs[i]);
-	}
 	pci_dev_put(pbti_dev);
 }
 

@@ -12,6 +12,8 @@
 
 #define PBTI_MAX_SEGS	8
 #define PBTI_SLOTS	8
+/* attachments held at once: `make bench` revokes a region under 1000 */
+#define PBTI_BUFS	1024
 
 struct pbti_map {
 	__u64 addr;
@@ -46,7 +48,7 @@ struct pbti_attach {
 	__u32 nr_entries;	/* out: scatterlist entries */
 	__u64 first_addr;	/* out: DMA address of the first entry */
 	__u32 pinned;
-	__u32 pad;
+	__u32 nr_ranges;	/* out: runs of contiguous DMA addresses */
 };
 
 /*

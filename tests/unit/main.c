@@ -13,6 +13,7 @@ int main(void)
 	srunner_add_suite(sr, suite_library());
 	srunner_add_suite(sr, suite_rdma_policy());
 	srunner_add_suite(sr, suite_topology());
+	srunner_add_suite(sr, suite_bench());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -11,5 +11,6 @@ Suite *suite_pbctl(void);
 Suite *suite_library(void);
 Suite *suite_rdma_policy(void);
 Suite *suite_topology(void);
+Suite *suite_bench(void);
 
 #endif

@@ -22,6 +22,7 @@ int main(void)
 	sr = srunner_create(suite_regions());
 	srunner_add_suite(sr, suite_ioctl());
 	srunner_add_suite(sr, suite_mmap());
+	srunner_add_suite(sr, suite_huge());
 	srunner_add_suite(sr, suite_lifecycle());
 	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_copy());

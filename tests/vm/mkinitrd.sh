@@ -78,6 +78,8 @@ mkdir -p "$root$(dirname "$rxe")"
 cp -L "$rxe" "$root$rxe"
 cp "$b"/tests/pbvm "$b"/tests/pbdemo "$b"/tests/pbfuzz "$b"/tests/pbverbs \
 	"$root"/tests/
+# `make bench`'s guest half, once built
+[ ! -e "$b"/tests/pbbench ] || cp "$b"/tests/pbbench "$root"/tests/
 cp "$top"/tests/vm/demo.sh "$root"/tests/demo.sh
 mkdir -p "$root"/usr/lib
 cp -P "$b"/lib/libpeerbridge.so* "$b"/lib/libpeerbridge-preload.so "$root"/usr/lib/

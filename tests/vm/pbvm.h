@@ -119,6 +119,7 @@ double now_s(void);
 
 Suite *suite_regions(void);
 Suite *suite_mmap(void);
+Suite *suite_huge(void);
 Suite *suite_lifecycle(void);
 Suite *suite_ioctl(void);
 Suite *suite_export(void);

@@ -7,7 +7,8 @@
 # (MiB, default 1024), PB_VM_TIMEOUT (s, default 600), PB_VM_APPEND (more
 # kernel command line), PB_DISTRO_MODULES (see mkinitrd.sh), PB_VM_TOPO
 # (ref, the default, or wide: see below), PB_VM_IOMMU=1 (an Intel IOMMU,
-# translating).
+# translating), PB_VM_VRAM (a size: one more ivshmem that large, on a root
+# port of its own, for `make bench`'s 1 GiB "VRAM").
 # Prints the guest's output (without the dmesg dump), keeps the whole
 # serial log in <build-dir>/vm/<kver>-<mode>.log, and exits nonzero when
 # the guest's own status is nonzero, the guest did not finish within the
@@ -89,6 +90,11 @@ if [ -n "$iommu" ]; then
 	iommu_dev="-device intel-iommu,intremap=off"
 	iommu_append="intel_iommu=on iommu=nopt"
 fi
+# below a switch, SeaBIOS hangs on a BAR of 1 GiB: a root port of its own
+vram=
+[ -z "${PB_VM_VRAM:-}" ] || vram="-object memory-backend-ram,id=vram,size=$PB_VM_VRAM,share=on
+	-device pcie-root-port,id=rp9,chassis=9,slot=9
+	-device ivshmem-plain,memdev=vram,bus=rp9"
 console=ttyS0
 [ "$mode" = shell ] && serial=mon:stdio || serial=stdio
 boot() {
@@ -101,7 +107,7 @@ boot() {
 		-object memory-backend-ram,id=hm2,size=16M,share=on \
 		-object memory-backend-ram,id=hm3,size=$hm3_size,share=on \
 		-drive file="$img",if=none,id=nvm,format=raw \
-		$iommu_dev $devices \
+		$iommu_dev $devices $vram \
 		< /dev/null > "$log" 2>&1 &
 	qpid=$!
 	if [ "$mode" = shell ]; then

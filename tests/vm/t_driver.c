@@ -702,6 +702,49 @@ START_TEST(region_create_over_the_msix_table_or_pba_is_einval)
 }
 END_TEST
 
+/* objects and bytes of debugfs peerbridge/kmem, per kind */
+struct kmem_counts {
+	long objects[3], bytes[3];
+};
+
+static void read_kmem(struct kmem_counts *k)
+{
+	FILE *f = fopen("/sys/kernel/debug/peerbridge/kmem", "re");
+	char kind[32];
+	int i;
+
+	ck_assert_msg(f, "debugfs peerbridge/kmem: %s", strerror(errno));
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(fscanf(f, "%31s %ld %ld", kind, &k->objects[i],
+					&k->bytes[i]), 3);
+	fclose(f);
+}
+
+START_TEST(kmem_counts_an_export_its_attachment_and_mapping_then_none)
+{
+	struct kmem_counts k0, k1, k2;
+	struct pbti_attach a;
+	int i, fd, tfd = pbti_fd();
+
+	read_kmem(&k0);
+	fd = pb_export_region(g_ctx, g_vram, 0, 2 * MiB, PB_EXPORT_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pbti_attach_fd(tfd, fd, false, &a), 0);
+	read_kmem(&k1);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(k1.objects[i], k0.objects[i] + 1);
+		ck_assert_int_gt(k1.bytes[i], k0.bytes[i]);
+	}
+	ck_assert_int_le(k1.bytes[0] + k1.bytes[1] + k1.bytes[2] -
+			 k0.bytes[0] - k0.bytes[1] - k0.bytes[2], 2048);
+	ck_assert_int_eq(ioctl(tfd, PBTI_DETACH, &a.slot), 0);
+	close(fd);
+	read_kmem(&k2);
+	ck_assert_mem_eq(&k2, &k0, sizeof(k0));
+	close(tfd);
+}
+END_TEST
+
 Suite *suite_driver(void)
 {
 	Suite *s = suite_create("driver-api");
@@ -744,6 +787,7 @@ Suite *suite_driver(void)
 	tcase_add_test(ti, region_create_on_an_io_port_bar_is_einval);
 	tcase_add_test(ti, region_create_with_a_bar_index_or_range_it_cannot_map_is_einval);
 	tcase_add_test(ti, region_create_over_the_msix_table_or_pba_is_einval);
+	tcase_add_test(ti, kmem_counts_an_export_its_attachment_and_mapping_then_none);
 	suite_add_tcase(s, ti);
 	return s;
 }
