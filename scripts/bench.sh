@@ -28,7 +28,8 @@ for kver in $kvers; do
 		grep -v '^PB-BENCH' "$out/$kver.out" | tail -n 40 >&2
 		status=1
 	fi
-	sed -n 's/^PB-BENCH //p' "$out/$kver.out" | tr -d '\r' > "$out/$kver.jsonl"
+	# from the serial log: the guest's own record of what it printed
+	tr -d '\r' < "build/vm/$kver-bench.log" | sed -n 's/^PB-BENCH //p' > "$out/$kver.jsonl"
 done
 [ $status = 0 ] || exit 1
 # shellcheck disable=SC2086

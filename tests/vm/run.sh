@@ -98,6 +98,7 @@ vram=
 console=ttyS0
 [ "$mode" = shell ] && serial=mon:stdio || serial=stdio
 boot() {
+	: > "$log"	# before tail -f below looks for it
 	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 		-accel tcg -M q35 -cpu max -m "${PB_VM_MEM:-1024}" -smp 2 -nographic -no-reboot \
 		-vga none -net none -serial "$serial" -monitor none \
