@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,14 +94,21 @@ int pb_sysfs_region_u64(const char *root, const char *region,
 int pb_parse_u64(const char *s, uint64_t *val)
 {
 	unsigned long long v;
+	int base = 10;
 	char *end;
 
-	if (!s || !isdigit((unsigned char)*s)) {
+	/* decimal, or hex after 0x: never octal, so "010" is ten */
+	if (s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+	}
+	if (!s || !isxdigit((unsigned char)*s) ||
+	    (base == 10 && !isdigit((unsigned char)*s))) {
 		errno = EINVAL;
 		return -1;
 	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, base);
 	if (errno || *end) {
 		errno = errno ? errno : EINVAL;
 		return -1;
@@ -109,32 +117,86 @@ int pb_parse_u64(const char *s, uint64_t *val)
 	return 0;
 }
 
+/* the shift of a unit letter (k, K, M, G, T; any case), -1 if none */
+static int pb_unit_shift(char c)
+{
+	static const char units[] = "KMGT";
+	const char *u = c ? strchr(units, toupper((unsigned char)c)) : NULL;
+
+	return u ? 10 * (int)(u - units + 1) : -1;
+}
+
 int pb_parse_size(const char *s, uint64_t *val)
 {
-	static const char units[] = "KMG";
-	char num[32];
-	const char *u;
+	uint64_t whole, frac = 0, scale = 1, v;
 	size_t len = s ? strlen(s) : 0;
-	uint64_t v;
-	int shift = 0;
+	int shift = 0, digits = 0;
+	bool binary = false;
+	char num[32], *dot;
 
 	if (!len || len >= sizeof(num)) {
 		errno = EINVAL;
 		return -1;
 	}
 	memcpy(num, s, len + 1);
-	u = strchr(units, num[len - 1]);
-	if (u && *u) {
-		shift = 10 * (int)(u - units + 1);
-		num[len - 1] = '\0';
+	/* 0x-hex takes no suffix: its B would be a digit */
+	if (num[0] == '0' && (num[1] == 'x' || num[1] == 'X'))
+		return pb_parse_u64(num, val);
+	/* from the end: an optional B, an optional i, a unit (4KiB, 4kB, 4K) */
+	if (len > 1 && num[len - 1] == 'B')
+		num[--len] = '\0';
+	if (len > 1 && num[len - 1] == 'i') {
+		num[--len] = '\0';
+		binary = true;
 	}
-	if (pb_parse_u64(num, &v))
+	if (len > 1 && pb_unit_shift(num[len - 1]) > 0) {
+		shift = pb_unit_shift(num[len - 1]);
+		num[--len] = '\0';
+	} else if (binary) {
+		errno = EINVAL;		/* "iB" needs a unit before it */
 		return -1;
-	if (shift && v > (UINT64_MAX >> shift)) {
+	}
+	/* a decimal fraction, only with a unit: 1.5M */
+	dot = strchr(num, '.');
+	if (dot) {
+		const char *f;
+
+		*dot = '\0';
+		for (f = dot + 1; *f; f++, digits++) {
+			if (!isdigit((unsigned char)*f) || digits >= 18) {
+				errno = EINVAL;
+				return -1;
+			}
+			frac = frac * 10 + (uint64_t)(*f - '0');
+			scale *= 10;
+		}
+		if (!shift || !digits) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (pb_parse_u64(num, &whole))
+		return -1;
+	if (whole > (UINT64_MAX >> shift)) {
 		errno = ERANGE;
 		return -1;
 	}
-	*val = v << shift;
+	v = whole << shift;
+	if (digits) {
+		/* frac < scale <= 1e18 and shift <= 40: fits 128 bits */
+		unsigned __int128 part = (unsigned __int128)frac << shift;
+
+		if (part % scale) {
+			errno = EINVAL;		/* not a whole number of bytes */
+			return -1;
+		}
+		if (v > UINT64_MAX - (uint64_t)(part / scale)) {
+			errno = ERANGE;
+			return -1;
+		}
+		v += (uint64_t)(part / scale);
+	}
+	*val = v;
 	return 0;
 }
 

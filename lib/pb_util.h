@@ -28,10 +28,14 @@ int pb_write_text(const char *path, const char *text);
 int pb_sysfs_region_u64(const char *root, const char *region,
 			const char *attr, uint64_t *val);
 
-/* Strict decimal or 0x-hex unsigned 64-bit number, whole string. */
+/* Strict decimal or 0x-hex unsigned 64-bit number, whole string (never octal). */
 int pb_parse_u64(const char *s, uint64_t *val);
 
-/* A byte count: a number with an optional K, M or G (binary) suffix. */
+/*
+ * A byte count: decimal with an optional unit k/K, M, G or T (binary, any
+ * case) and an optional iB or B after it (4K, 4KiB, 4kB; 4096B), a decimal
+ * fraction with a unit if it comes to whole bytes (1.5M), or 0x-hex alone.
+ */
 int pb_parse_size(const char *s, uint64_t *val);
 
 /* "dddd:bb:dd.f" or "bb:dd.f" (hex) -> canonical lower-case "dddd:bb:dd.f" */

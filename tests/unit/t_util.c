@@ -155,10 +155,72 @@ START_TEST(size_rejects_junk_and_overflow)
 
 	ck_assert_int_eq(pb_parse_size("", &v), -1);
 	ck_assert_int_eq(pb_parse_size("K", &v), -1);
-	ck_assert_int_eq(pb_parse_size("4KB", &v), -1);
+	ck_assert_int_eq(pb_parse_size("KB", &v), -1);
+	ck_assert_int_eq(pb_parse_size("4iB", &v), -1);
+	ck_assert_int_eq(pb_parse_size("4KK", &v), -1);
+	ck_assert_int_eq(pb_parse_size("4P", &v), -1);
 	ck_assert_int_eq(pb_parse_size("-4K", &v), -1);
 	ck_assert_int_eq(pb_parse_size("17179869184G", &v), -1);
 	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(pb_parse_size("16777216T", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+}
+END_TEST
+
+START_TEST(size_leading_zero_is_decimal_not_octal)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(pb_parse_size("010", &v), 0);
+	ck_assert_uint_eq(v, 10);
+	ck_assert_int_eq(pb_parse_u64("010", &v), 0);
+	ck_assert_uint_eq(v, 10);
+	ck_assert_int_eq(pb_parse_size("08", &v), 0);
+	ck_assert_uint_eq(v, 8);
+	ck_assert_int_eq(pb_parse_size("0x10", &v), 0);
+	ck_assert_uint_eq(v, 16);
+	/* hex takes no suffix: 0x1B is 27, not 1 byte */
+	ck_assert_int_eq(pb_parse_size("0x1B", &v), 0);
+	ck_assert_uint_eq(v, 27);
+	ck_assert_int_eq(pb_parse_size("0x10K", &v), -1);
+}
+END_TEST
+
+START_TEST(size_takes_lower_case_units_and_ib_or_b)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(pb_parse_size("4k", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(pb_parse_size("4KiB", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(pb_parse_size("4kB", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(pb_parse_size("4096B", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(pb_parse_size("2MiB", &v), 0);
+	ck_assert_uint_eq(v, 2ULL << 20);
+	ck_assert_int_eq(pb_parse_size("1t", &v), 0);
+	ck_assert_uint_eq(v, 1ULL << 40);
+}
+END_TEST
+
+START_TEST(size_fraction_must_come_to_whole_bytes)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(pb_parse_size("1.5M", &v), 0);
+	ck_assert_uint_eq(v, 3ULL << 19);
+	ck_assert_int_eq(pb_parse_size("0.5K", &v), 0);
+	ck_assert_uint_eq(v, 512);
+	ck_assert_int_eq(pb_parse_size("2.25GiB", &v), 0);
+	ck_assert_uint_eq(v, 9ULL << 28);
+	ck_assert_int_eq(pb_parse_size("0.3K", &v), -1);	/* 307.2 bytes */
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(pb_parse_size("1.5", &v), -1);	/* no unit */
+	ck_assert_int_eq(pb_parse_size("1.K", &v), -1);
+	ck_assert_int_eq(pb_parse_size(".5K", &v), -1);
+	ck_assert_int_eq(pb_parse_size("1.5.5K", &v), -1);
 }
 END_TEST
 
@@ -178,6 +240,9 @@ Suite *suite_util(void)
 	tcase_add_test(tc, region_name_too_long_is_einval);
 	tcase_add_test(tc, size_parses_binary_suffixes);
 	tcase_add_test(tc, size_rejects_junk_and_overflow);
+	tcase_add_test(tc, size_leading_zero_is_decimal_not_octal);
+	tcase_add_test(tc, size_takes_lower_case_units_and_ib_or_b);
+	tcase_add_test(tc, size_fraction_must_come_to_whole_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
