@@ -132,38 +132,56 @@ START_TEST(region_name_too_long_is_einval)
 }
 END_TEST
 
+/* what pb_parse_size() makes of each input: its value, or -1 and errno */
+struct size_case {
+	const char *in;
+	uint64_t want;		/* when err is 0 */
+	int err;
+};
+
+static void check_sizes(const struct size_case *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = 0;
+		int ret;
+
+		errno = 0;
+		ret = pb_parse_size(c[i].in, &v);
+		if (c[i].err)
+			ck_assert_msg(ret == -1 && errno == c[i].err,
+				      "\"%s\": %d, errno %d, wanted errno %d",
+				      c[i].in, ret, errno, c[i].err);
+		else
+			ck_assert_msg(!ret && v == c[i].want,
+				      "\"%s\": %d, %llu, wanted %llu", c[i].in,
+				      ret, (unsigned long long)v,
+				      (unsigned long long)c[i].want);
+	}
+}
+
+#define OK(in, want)	{ (in), (want), 0 }
+#define BAD(in, err)	{ (in), 0, (err) }
+#define CHECK_SIZES(...)						\
+	do {								\
+		static const struct size_case cases[] = { __VA_ARGS__ };	\
+		check_sizes(cases, sizeof(cases) / sizeof(cases[0]));	\
+	} while (0)
+
 START_TEST(size_parses_binary_suffixes)
 {
-	uint64_t v;
-
-	ck_assert_int_eq(pb_parse_size("64K", &v), 0);
-	ck_assert_uint_eq(v, 65536);
-	ck_assert_int_eq(pb_parse_size("16M", &v), 0);
-	ck_assert_uint_eq(v, 16ULL << 20);
-	ck_assert_int_eq(pb_parse_size("2G", &v), 0);
-	ck_assert_uint_eq(v, 2ULL << 30);
-	ck_assert_int_eq(pb_parse_size("0x1000", &v), 0);
-	ck_assert_uint_eq(v, 4096);
-	ck_assert_int_eq(pb_parse_size("8253", &v), 0);
-	ck_assert_uint_eq(v, 8253);
+	CHECK_SIZES(OK("64K", 65536), OK("16M", 16ULL << 20),
+		    OK("2G", 2ULL << 30), OK("0x1000", 4096), OK("8253", 8253));
 }
 END_TEST
 
 START_TEST(size_rejects_junk_and_overflow)
 {
-	uint64_t v;
-
-	ck_assert_int_eq(pb_parse_size("", &v), -1);
-	ck_assert_int_eq(pb_parse_size("K", &v), -1);
-	ck_assert_int_eq(pb_parse_size("KB", &v), -1);
-	ck_assert_int_eq(pb_parse_size("4iB", &v), -1);
-	ck_assert_int_eq(pb_parse_size("4KK", &v), -1);
-	ck_assert_int_eq(pb_parse_size("4P", &v), -1);
-	ck_assert_int_eq(pb_parse_size("-4K", &v), -1);
-	ck_assert_int_eq(pb_parse_size("17179869184G", &v), -1);
-	ck_assert_int_eq(errno, ERANGE);
-	ck_assert_int_eq(pb_parse_size("16777216T", &v), -1);
-	ck_assert_int_eq(errno, ERANGE);
+	CHECK_SIZES(BAD("", EINVAL), BAD("K", EINVAL), BAD("KB", EINVAL),
+		    BAD("4iB", EINVAL), BAD("4KK", EINVAL),
+		    BAD("4P", EINVAL), BAD("-4K", EINVAL),
+		    BAD("17179869184G", ERANGE), BAD("16777216T", ERANGE));
 }
 END_TEST
 
@@ -171,56 +189,28 @@ START_TEST(size_leading_zero_is_decimal_not_octal)
 {
 	uint64_t v;
 
-	ck_assert_int_eq(pb_parse_size("010", &v), 0);
-	ck_assert_uint_eq(v, 10);
+	/* hex takes no suffix: 0x1B is 27, not 1 byte */
+	CHECK_SIZES(OK("010", 10), OK("08", 8), OK("0x10", 16), OK("0x1B", 27),
+		    BAD("0x10K", EINVAL));
 	ck_assert_int_eq(pb_parse_u64("010", &v), 0);
 	ck_assert_uint_eq(v, 10);
-	ck_assert_int_eq(pb_parse_size("08", &v), 0);
-	ck_assert_uint_eq(v, 8);
-	ck_assert_int_eq(pb_parse_size("0x10", &v), 0);
-	ck_assert_uint_eq(v, 16);
-	/* hex takes no suffix: 0x1B is 27, not 1 byte */
-	ck_assert_int_eq(pb_parse_size("0x1B", &v), 0);
-	ck_assert_uint_eq(v, 27);
-	ck_assert_int_eq(pb_parse_size("0x10K", &v), -1);
 }
 END_TEST
 
 START_TEST(size_takes_lower_case_units_and_ib_or_b)
 {
-	uint64_t v;
-
-	ck_assert_int_eq(pb_parse_size("4k", &v), 0);
-	ck_assert_uint_eq(v, 4096);
-	ck_assert_int_eq(pb_parse_size("4KiB", &v), 0);
-	ck_assert_uint_eq(v, 4096);
-	ck_assert_int_eq(pb_parse_size("4kB", &v), 0);
-	ck_assert_uint_eq(v, 4096);
-	ck_assert_int_eq(pb_parse_size("4096B", &v), 0);
-	ck_assert_uint_eq(v, 4096);
-	ck_assert_int_eq(pb_parse_size("2MiB", &v), 0);
-	ck_assert_uint_eq(v, 2ULL << 20);
-	ck_assert_int_eq(pb_parse_size("1t", &v), 0);
-	ck_assert_uint_eq(v, 1ULL << 40);
+	CHECK_SIZES(OK("4k", 4096), OK("4KiB", 4096), OK("4kB", 4096),
+		    OK("4096B", 4096), OK("2MiB", 2ULL << 20), OK("1t", 1ULL << 40));
 }
 END_TEST
 
 START_TEST(size_fraction_must_come_to_whole_bytes)
 {
-	uint64_t v;
-
-	ck_assert_int_eq(pb_parse_size("1.5M", &v), 0);
-	ck_assert_uint_eq(v, 3ULL << 19);
-	ck_assert_int_eq(pb_parse_size("0.5K", &v), 0);
-	ck_assert_uint_eq(v, 512);
-	ck_assert_int_eq(pb_parse_size("2.25GiB", &v), 0);
-	ck_assert_uint_eq(v, 9ULL << 28);
-	ck_assert_int_eq(pb_parse_size("0.3K", &v), -1);	/* 307.2 bytes */
-	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_int_eq(pb_parse_size("1.5", &v), -1);	/* no unit */
-	ck_assert_int_eq(pb_parse_size("1.K", &v), -1);
-	ck_assert_int_eq(pb_parse_size(".5K", &v), -1);
-	ck_assert_int_eq(pb_parse_size("1.5.5K", &v), -1);
+	/* 0.3K is 307.2 bytes; 1.5 has no unit */
+	CHECK_SIZES(OK("1.5M", 3ULL << 19), OK("0.5K", 512),
+		    OK("2.25GiB", 9ULL << 28), BAD("0.3K", EINVAL),
+		    BAD("1.5", EINVAL), BAD("1.K", EINVAL), BAD(".5K", EINVAL),
+		    BAD("1.5.5K", EINVAL));
 }
 END_TEST
 
