@@ -155,9 +155,10 @@ $(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(B)/obj/lib/pb_u
 		$(B)/obj/lib/pb_util.o -L$(B)/lib -lpeerbridge
 
 # the guest half of `make bench`
-$(B)/tests/pbbench: bench/pbbench.c tests/kmod/pb_test_importer.h $(LIBSO)
+$(B)/tests/pbbench: bench/pbbench.c tests/kmod/pb_test_importer.h $(B)/obj/lib/pb_util.o $(LIBSO)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) -o $@ bench/pbbench.c -L$(B)/lib -lpeerbridge -libverbs
+	$(CC) $(PB_CFLAGS) -o $@ bench/pbbench.c $(B)/obj/lib/pb_util.o -L$(B)/lib \
+		-lpeerbridge -libverbs
 
 # --- the two commands ----------------------------------------------------------
 check:

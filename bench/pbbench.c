@@ -31,6 +31,8 @@
 #include <peerbridge.h>
 #include <uapi/peerbridge.h>
 
+#include "pb_util.h"
+
 #include "../tests/kmod/pb_test_importer.h"
 
 #define KiB	(1024ULL)
@@ -82,31 +84,6 @@ static uint64_t median(uint64_t *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -1;
-	close(fd);
-	return ret;
-}
-
-static uint64_t read_u64(const char *path)
-{
-	char buf[64] = "";
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strtoull(buf, NULL, 0);
-}
-
 /* The ivshmem whose BAR 2 is 1 GiB: the benchmark's "VRAM". */
 static void find_vram(void)
 {
@@ -121,9 +98,13 @@ static void find_vram(void)
 		FILE *f;
 		int i;
 
+		char vendor[16];
+		uint64_t v;
+
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
 			 d->d_name);
-		if (read_u64(path) != 0x1af4)
+		if (pb_read_text(path, vendor, sizeof(vendor)) ||
+		    pb_parse_u64(vendor, &v) || v != 0x1af4)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource",
 			 d->d_name);
@@ -150,7 +131,7 @@ static void find_vram(void)
 	 * switch: the path crosses the host bridge, which QEMU's q35 is not
 	 * listed for.  Real servers differ; what is measured here does not.
 	 */
-	if (write_text("/sys/module/peerbridge/parameters/host_bridge",
+	if (pb_write_text("/sys/module/peerbridge/parameters/host_bridge",
 		       "allow"))
 		die("host_bridge=allow");
 }
@@ -160,8 +141,8 @@ static void rebind(void)
 {
 	char cmd[128], path[512];
 
-	write_text("/sys/bus/pci/drivers/peerbridge/unbind", bdf);
-	if (write_text("/sys/bus/pci/drivers/peerbridge/bind", bdf)) {
+	pb_write_text("/sys/bus/pci/drivers/peerbridge/unbind", bdf);
+	if (pb_write_text("/sys/bus/pci/drivers/peerbridge/bind", bdf)) {
 		snprintf(cmd, sizeof(cmd), "pbctl bind %s >/dev/null", bdf);
 		if (system(cmd))
 			die("pbctl bind");
@@ -549,7 +530,7 @@ static void bench_revoke(int n, int cpu)
 			*(volatile uint8_t *)maps[i] = 0x5a;
 		}
 		t0 = now_ns();
-		if (write_text(path, "1"))
+		if (pb_write_text(path, "1"))
 			die("revoke");
 		t[r] = now_ns() - t0;
 		for (i = 0; i < n; i++) {

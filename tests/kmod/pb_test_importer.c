@@ -202,7 +202,6 @@ static const struct dma_buf_attach_ops pbti_attach_ops = {
 
 static void pbti_buf_release(struct pbti_buf *buf)
 {
-	flush_work(&buf->unmap_work);
 	dma_resv_lock(buf->dmabuf->resv, NULL);
 	pbti_buf_unmap_locked(buf);
 	if (buf->pinned)
@@ -210,7 +209,10 @@ static void pbti_buf_release(struct pbti_buf *buf)
 	buf->pinned = false;
 	dma_resv_unlock(buf->dmabuf->resv);
 	dma_buf_detach(buf->dmabuf, buf->attach);
-	/* a move_notify after the flush above queued it again */
+	/*
+	 * No move_notify comes after the detach: an unmap queued before it,
+	 * now with nothing left to unmap, is cancelled or waited for.
+	 */
 	cancel_work_sync(&buf->unmap_work);
 	dma_buf_put(buf->dmabuf);
 	buf->dmabuf = NULL;
