@@ -16,7 +16,8 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 CFLAGS		?= -O2 -g
 PB_CFLAGS	:= $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-		   -Wno-unused-parameter -Iinclude -Ilib -Itools
+		   -Wno-unused-parameter -Iinclude -Ilib -Itools \
+		   -DPB_VERSION='"$(VERSION)"'
 CHECK_CFLAGS	= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
 DRM_CFLAGS	= $(shell $(PKG_CONFIG) --cflags libdrm)

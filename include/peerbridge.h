@@ -5,6 +5,15 @@
  * Conventions (as in libibverbs): a call returning a pointer returns NULL
  * on failure, a call returning int returns -1; either way errno says why,
  * and pb_strerror() explains it the way peerbridge means it.
+ *
+ * Structures grow without new symbols: each starts with a comp_mask.  In a
+ * structure the caller fills (struct pb_buf), comp_mask holds the
+ * PB_*_COMP_* bits of the optional fields it set; a call refuses bits it
+ * does not know (EINVAL).  In a structure the library fills, the caller
+ * sets comp_mask to the optional fields its copy of the structure has room
+ * for (zero-initialize the structure; no optional fields exist yet), and
+ * the library writes the base fields and those, and returns in comp_mask
+ * the ones it filled.
  */
 #ifndef PEERBRIDGE_H
 #define PEERBRIDGE_H
@@ -21,6 +30,28 @@ struct pb_ctx;
 /* Open /dev/peerbridge and check the module speaks this library's ABI. */
 struct pb_ctx *pb_open(void);
 void pb_close(struct pb_ctx *ctx);
+
+/* The library's version, "major.minor.patch". */
+const char *pb_version(void);
+
+/* What the loaded module is and can do. */
+struct pb_info {
+	uint32_t comp_mask;
+	uint32_t abi_major;	/* the module's ABI */
+	uint32_t abi_minor;
+	uint32_t nr_regions;	/* regions currently live */
+	uint64_t caps;
+#define PB_CAP_REGIONS		(1ULL << 0)	/* /dev/pbmem/ regions, mmap */
+#define PB_CAP_EXPORT		(1ULL << 1)	/* pb_export(), pb_query() */
+#define PB_CAP_COPY		(1ULL << 2)	/* pb_copy() */
+#define PB_CAP_CHECK		(1ULL << 3)	/* pb_check() */
+	uint64_t kconfig;	/* how the running kernel is built */
+#define PB_KCONFIG_P2PDMA	(1ULL << 0)	/* CONFIG_PCI_P2PDMA */
+#define PB_KCONFIG_MOVE_NOTIFY	(1ULL << 1)	/* CONFIG_DMABUF_MOVE_NOTIFY */
+#define PB_KCONFIG_IOMMU	(1ULL << 2)	/* CONFIG_IOMMU_API */
+#define PB_KCONFIG_IB_UMEM	(1ULL << 3)	/* CONFIG_INFINIBAND_USER_MEM */
+};
+int pb_get_info(struct pb_ctx *ctx, struct pb_info *out);
 
 /*
  * Map a whole region ("0000:03:00.0-bar2" or "/dev/pbmem/0000:03:00.0-bar2")
@@ -47,6 +78,7 @@ int pb_export_region(struct pb_ctx *ctx, const char *region, uint64_t offset,
 
 /* What peer memory [addr, addr + len) is. */
 struct pb_range_info {
+	uint32_t comp_mask;
 	char region[64];	/* e.g. "0000:03:00.0-bar2" */
 	char device[32];	/* PCI device, "dddd:bb:dd.f" */
 	unsigned int bar;
@@ -66,6 +98,7 @@ enum pb_buf_type {
 	PB_BUF_VA = 2,
 };
 struct pb_buf {
+	uint32_t comp_mask;
 	enum pb_buf_type type;
 	int fd;			/* PB_BUF_DMABUF */
 	uint64_t offset;	/* PB_BUF_DMABUF */
@@ -74,6 +107,7 @@ struct pb_buf {
 
 /* What a copy did. */
 struct pb_copy_result {
+	uint32_t comp_mask;
 	uint64_t copied;	/* bytes known to have arrived, also on failure */
 	uint64_t dst_dma;	/* first DMA address written */
 	uint64_t src_dma;	/* first DMA address read */
@@ -128,6 +162,7 @@ enum pb_map {
 	PB_MAP_HOST_BRIDGE,	/* through the host bridge (and the IOMMU) */
 };
 struct pb_path_info {
+	uint32_t comp_mask;
 	char exporter[16];	/* the PCI devices, "dddd:bb:dd.f" */
 	char importer[16];
 	char common[16];	/* the bridge both are below, or "" */

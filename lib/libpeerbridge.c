@@ -20,6 +20,17 @@
 #include "pb_lib.h"
 #include "pb_util.h"
 
+/* pb_get_info() passes the module's bits through */
+_Static_assert(PB_CAP_REGIONS == PEERBRIDGE_CAP_REGIONS &&
+	       PB_CAP_EXPORT == PEERBRIDGE_CAP_EXPORT &&
+	       PB_CAP_COPY == PEERBRIDGE_CAP_COPY &&
+	       PB_CAP_CHECK == PEERBRIDGE_CAP_CHECK &&
+	       PB_KCONFIG_P2PDMA == PEERBRIDGE_KCONFIG_P2PDMA &&
+	       PB_KCONFIG_MOVE_NOTIFY == PEERBRIDGE_KCONFIG_MOVE_NOTIFY &&
+	       PB_KCONFIG_IOMMU == PEERBRIDGE_KCONFIG_IOMMU &&
+	       PB_KCONFIG_IB_UMEM == PEERBRIDGE_KCONFIG_IB_UMEM,
+	       "pb_info's bits are the module's");
+
 struct pb_ctx {
 	int fd;
 	struct peerbridge_info info;
@@ -84,6 +95,33 @@ PB_EXPORT void pb_close(struct pb_ctx *ctx)
 		return;
 	close(ctx->fd);
 	free(ctx);
+}
+
+PB_EXPORT const char *pb_version(void)
+{
+	return PB_VERSION;
+}
+
+PB_EXPORT int pb_get_info(struct pb_ctx *ctx, struct pb_info *out)
+{
+	struct peerbridge_info info = { .argsz = sizeof(info) };
+
+	pb_clear_error_detail();
+	if (!ctx || !out) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* asked again: nr_regions changes */
+	if (pb_ioctl(ctx->fd, PEERBRIDGE_GET_INFO, &info))
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->abi_major = info.abi_major;
+	out->abi_minor = info.abi_minor;
+	out->nr_regions = info.nr_regions;
+	/* the library's bits are the module's, one for one */
+	out->caps = info.caps;
+	out->kconfig = info.kconfig;
+	return 0;
 }
 
 /* the node of region @name (already canonical), close-on-exec */
@@ -252,7 +290,9 @@ PB_EXPORT int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
 
 	pb_clear_error_detail();
 	memset(&arg, 0, sizeof(arg));
-	if (!ctx || flags || pb_copy_side(&arg.dst, dst) ||
+	/* no optional pb_buf fields exist yet */
+	if (!ctx || flags || (dst && dst->comp_mask) ||
+	    (src && src->comp_mask) || pb_copy_side(&arg.dst, dst) ||
 	    pb_copy_side(&arg.src, src)) {
 		errno = EINVAL;
 		return -1;
