@@ -22,7 +22,7 @@ CHECK_CFLAGS	= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
 DRM_CFLAGS	= $(shell $(PKG_CONFIG) --cflags libdrm)
 
-LIB_SRCS	:= lib/libpeerbridge.c lib/pb_util.c lib/pb_rdma.c lib/pb_rdma_policy.c \
+LIB_SRCS	:= lib/libpeerbridge.c lib/pb_error.c lib/pb_util.c lib/pb_rdma.c lib/pb_rdma_policy.c \
 		   lib/pb_rdma_plain.c lib/pb_check.c lib/pb_explain.c
 # the preload shim: the library's core without its exports, plus the verbs
 # calls it takes over

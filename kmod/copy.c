@@ -805,8 +805,8 @@ static bool pb_chan_of_engine(struct dma_chan *chan, void *engine)
  * after it parked: its peer sides passed the topology policy for that
  * device).  When none may be taken while other copies hold one (or, for
  * @engine, while its driver is bound), wait for a release: killable, and
- * at most @timeout in all (-EBUSY).  -ENODEV when there is nothing to wait
- * for.
+ * at most @timeout in all (-EBUSY).  -ENXIO when there is no channel to
+ * wait for, -ENODEV when @engine went away.
  */
 static struct dma_chan *pb_copy_chan_get(struct device *engine, long timeout)
 {
@@ -849,7 +849,7 @@ static struct dma_chan *pb_copy_chan_get(struct device *engine, long timeout)
 			return ERR_PTR(-EINTR);
 	}
 	pr_info_ratelimited("peerbridge: COPY needs a DMA_MEMCPY dmaengine channel and none is available\n");
-	return ERR_PTR(-ENODEV);
+	return ERR_PTR(-ENXIO);
 }
 
 /*

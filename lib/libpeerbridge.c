@@ -6,12 +6,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uapi/peerbridge.h>
@@ -36,15 +36,29 @@ struct pb_ctx {
 	struct peerbridge_info info;
 };
 
-/* The one place ioctls are issued: retried on EINTR/EAGAIN. */
+/*
+ * The one place ioctls are issued: retried on EINTR, and on EAGAIN (a
+ * revocation raced the request) a bounded number of times, backing off
+ * from 100 us to 25.6 ms: about 50 ms in all, then EAGAIN is the answer.
+ */
+#define PB_EAGAIN_TRIES	9
+
 static int pb_ioctl(int fd, unsigned long req, void *arg)
 {
-	int ret;
+	struct timespec pause = { .tv_nsec = 100 * 1000 };
+	int ret, tries = 0;
 
-	do {
+	for (;;) {
 		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret;
+		if (ret != -1)
+			return ret;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || tries++ == PB_EAGAIN_TRIES)
+			return -1;
+		nanosleep(&pause, NULL);
+		pause.tv_nsec *= 2;
+	}
 }
 
 int pb_ctx_ioctl(struct pb_ctx *ctx, unsigned long req, void *arg)
@@ -57,7 +71,7 @@ PB_EXPORT struct pb_ctx *pb_open(void)
 	struct pb_ctx *ctx;
 	int err;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_OPEN);
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
@@ -106,7 +120,7 @@ PB_EXPORT int pb_get_info(struct pb_ctx *ctx, struct pb_info *out)
 {
 	struct peerbridge_info info = { .argsz = sizeof(info) };
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_INFO);
 	if (!ctx || !out) {
 		errno = EINVAL;
 		return -1;
@@ -140,7 +154,7 @@ PB_EXPORT void *pb_map(struct pb_ctx *ctx, const char *region, size_t *len)
 	void *addr;
 	int fd, err;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_MAP);
 	if (!ctx || !region || !len) {
 		errno = EINVAL;
 		return NULL;
@@ -186,7 +200,6 @@ static int pb_export_ioctl(struct pb_ctx *ctx, int node, uint64_t addr,
 {
 	struct peerbridge_export arg;
 
-	pb_clear_error_detail();
 	if (!ctx || (flags & ~(PB_EXPORT_RDONLY | PB_EXPORT_CLOEXEC))) {
 		errno = EINVAL;
 		return -1;
@@ -207,6 +220,7 @@ static int pb_export_ioctl(struct pb_ctx *ctx, int node, uint64_t addr,
 PB_EXPORT int pb_export(struct pb_ctx *ctx, void *addr, size_t len,
 			unsigned int flags)
 {
+	pb_begin(PB_CALL_EXPORT);
 	return pb_export_ioctl(ctx, -1, (uintptr_t)addr, len, flags);
 }
 
@@ -216,6 +230,7 @@ PB_EXPORT int pb_export_region(struct pb_ctx *ctx, const char *region,
 	char name[PB_REGION_NAME_MAX];
 	int node, fd, err;
 
+	pb_begin(PB_CALL_EXPORT_REGION);
 	if (!region) {
 		errno = EINVAL;
 		return -1;
@@ -237,7 +252,7 @@ PB_EXPORT int pb_query(struct pb_ctx *ctx, const void *addr, size_t len,
 {
 	struct peerbridge_query arg;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_QUERY);
 	if (!ctx || !out) {
 		errno = EINVAL;
 		return -1;
@@ -288,7 +303,7 @@ PB_EXPORT int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
 	struct peerbridge_copy arg;
 	int ret, err;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_COPY);
 	memset(&arg, 0, sizeof(arg));
 	/* no optional pb_buf fields exist yet */
 	if (!ctx || flags || (dst && dst->comp_mask) ||
@@ -319,53 +334,4 @@ PB_EXPORT int pb_copy(struct pb_ctx *ctx, const struct pb_buf *dst,
 		      const struct pb_buf *src, size_t len, unsigned int flags)
 {
 	return pb_copy_ex(ctx, dst, src, len, flags, NULL);
-}
-
-/* the last failure with details, per thread */
-static __thread int pb_detail_err;
-static __thread char pb_detail[320];
-
-void pb_set_error_detail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(pb_detail, sizeof(pb_detail), fmt, ap);
-	va_end(ap);
-	pb_detail_err = err;
-}
-
-void pb_clear_error_detail(void)
-{
-	pb_detail_err = 0;
-}
-
-PB_EXPORT const char *pb_strerror(int err)
-{
-	if (err && err == pb_detail_err)
-		return pb_detail;
-	switch (err) {
-	case 0:
-		return "success";
-	case ENOENT:
-		return "no such region or device (is peerbridge.ko loaded and the device bound?)";
-	case ENODEV:
-		return "the region was revoked: its device was unbound or removed";
-	case EPROTO:
-		return "libpeerbridge and peerbridge.ko speak different ABI major versions";
-	case EACCES:
-		return "permission denied (region nodes are root-only by default)";
-	case EPERM:
-		return "operation not permitted (region nodes are root-only by default; kernel lockdown forbids raw BAR access)";
-	case EINVAL:
-		return "invalid argument (range outside the region, MAP_PRIVATE, unknown flag, or nonzero reserved field)";
-	case ENOTTY:
-		return "the loaded peerbridge.ko does not know this request";
-	case EOPNOTSUPP:
-		return "the importer cannot take peer-to-peer addresses, or the exporter refuses peer-to-peer importers";
-	case EXDEV:
-		return "no peer path between the two devices: the topology policy refuses it (pbctl check <exporter> <importer> says why and what to change)";
-	default:
-		return strerror(err);
-	}
 }

@@ -79,7 +79,7 @@ PB_EXPORT int pb_check(struct pb_ctx *ctx, const char *exporter,
 	char e[PB_BDF_LEN], m[PB_BDF_LEN], path[PATH_MAX], iommu_type[32];
 	struct peerbridge_check c;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_CHECK);
 	if (!ctx || !exporter || !importer || !out) {
 		errno = EINVAL;
 		return -1;

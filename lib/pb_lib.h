@@ -5,15 +5,32 @@
 
 #define PB_EXPORT __attribute__((visibility("default")))
 
+/* the exported calls whose errno values pb_strerror() reads in context */
+enum pb_call {
+	PB_CALL_ANY,
+	PB_CALL_OPEN,
+	PB_CALL_INFO,
+	PB_CALL_MAP,
+	PB_CALL_EXPORT,
+	PB_CALL_EXPORT_REGION,
+	PB_CALL_QUERY,
+	PB_CALL_COPY,
+	PB_CALL_CHECK,
+	PB_CALL_RDMA,
+};
 /*
- * A message for @err naming what went wrong in this thread's last call,
- * which pb_strerror(@err) returns until the thread's next failure with
- * details (as the one-line explanation of a failed pb_reg_mr()).
+ * At the start of every exported call that can fail: pb_strerror() reads
+ * errno values as @call returns them, and no detail is left from an
+ * earlier call.
+ */
+void pb_begin(enum pb_call call);
+/*
+ * A message for @err naming what went wrong in this thread's current call,
+ * which pb_strerror(@err) returns until the thread's next call (as the
+ * one-line explanation of a failed pb_reg_mr()).
  */
 void pb_set_error_detail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* at the start of every exported call: no detail is left from an earlier one */
-void pb_clear_error_detail(void);
 
 #include <stddef.h>
 #include <stdint.h>

@@ -150,7 +150,7 @@ static struct ibv_mr *pb_reg_dmabuf(struct ibv_pd *pd, int fd,
 
 static int pb_mode(void)
 {
-	int mode = pb_dmabuf_mode_parse(getenv(PB_DMABUF_ENV));
+	int mode = pb_dmabuf_mode_parse(secure_getenv(PB_DMABUF_ENV));
 
 	if (mode < 0)
 		pb_set_error_detail(EINVAL, "%s must be auto, 0 or 1",
@@ -166,7 +166,7 @@ struct ibv_mr *pb_rdma_reg(struct ibv_pd *pd, void *addr, size_t len,
 	struct ibv_mr *mr;
 	int mode, fd, err;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_RDMA);
 	if (!pd || !len) {
 		if (shim)	/* libibverbs says what it says */
 			return pb_plain_reg_mr(pd, addr, len, iova, access);
@@ -227,7 +227,7 @@ PB_EXPORT struct ibv_mr *pb_reg_dmabuf_mr(struct ibv_pd *pd, int fd,
 {
 	int mode;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_RDMA);
 	if (!pd || fd < 0 || !len) {
 		errno = EINVAL;
 		return NULL;
@@ -245,7 +245,7 @@ int pb_rdma_dereg(struct ibv_mr *mr)
 {
 	int fd, ret;
 
-	pb_clear_error_detail();
+	pb_begin(PB_CALL_RDMA);
 	if (!mr) {
 		errno = EINVAL;
 		return -1;

@@ -36,7 +36,8 @@
  * number counts compatible additions.
  */
 #define PEERBRIDGE_ABI_MAJOR	2
-#define PEERBRIDGE_ABI_MINOR	2	/* 1: EXPORT_REGION, dma-buf mmap; 2: CHECK */
+/* 1: EXPORT_REGION, dma-buf mmap; 2: CHECK; 3: COPY's ENXIO for no channel */
+#define PEERBRIDGE_ABI_MINOR	3
 
 /**
  * PEERBRIDGE_GET_INFO - _IO(PEERBRIDGE_TYPE, PEERBRIDGE_BASE + 0),
@@ -190,8 +191,10 @@ struct peerbridge_copy_side {
  *  -EACCES  dst is read-only (a read-only mapping or export, or a dma-buf
  *           whose file is not open for writing);
  *  -EFAULT  a user range is not mapped;
- *  -ENODEV  no DMA_MEMCPY channel, or a side's memory was revoked (before
- *           or during the copy);
+ *  -ENXIO   the host has no DMA_MEMCPY channel (ABI 2.3; ENODEV before);
+ *  -EBUSY   every channel peerbridge may take stayed busy;
+ *  -ENODEV  a side's memory was revoked (before or during the copy), or
+ *           the engine went away;
  *  -ETIMEDOUT, -EIO  the engine did not complete or reported an error;
  *  -EINTR   a fatal signal arrived; the transfer was stopped.
  */

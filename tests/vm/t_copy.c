@@ -3,6 +3,7 @@
  * COPY through the edu DMA engine: every data test checks each byte.  edu
  * moves ~4 KiB per 200 ms of virtual time, so sizes stay small.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,6 +28,7 @@
 #define PAGE 4096UL
 #define MAX_COPIES "/sys/module/peerbridge/parameters/max_copies"
 #define MAX_COPIES_DEFAULT "2"
+#define EDU_DRIVER "/sys/bus/pci/drivers/pb_edu_dma"
 
 static void copy_setup(void)
 {
@@ -313,6 +315,34 @@ START_TEST(copy_after_revoke_is_enodev)
 
 	unbind_dev(g_ivshmem);
 	ck_assert_int_eq(copy_bufs(&dst, &src, PAGE, NULL), ENODEV);
+}
+END_TEST
+
+/* with every edu engine unbound the guest has no DMA_MEMCPY channel */
+START_TEST(copy_without_a_dma_channel_is_enxio_and_says_so)
+{
+	unsigned char *a = host_alloc(PAGE), *b = host_alloc(PAGE);
+	struct pb_buf dst = va_side(b), src = va_side(a);
+	char edus[8][PB_BDF_LEN], msg[256];
+	DIR *dir = opendir(EDU_DRIVER);
+	struct dirent *d;
+	int i, n = 0, err;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((d = readdir(dir)) && n < 8)
+		if (strchr(d->d_name, ':'))
+			snprintf(edus[n++], PB_BDF_LEN, "%.12s", d->d_name);
+	closedir(dir);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(write_file(EDU_DRIVER "/unbind", edus[i]), 0);
+	err = copy_bufs(&dst, &src, PAGE, NULL);
+	snprintf(msg, sizeof(msg), "%s", pb_strerror(err));
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(write_file(EDU_DRIVER "/bind", edus[i]), 0);
+	ck_assert_int_ge(n, 1);
+	ck_assert_msg(err == ENXIO, "copy with no channel: %s", strerror(err));
+	ck_assert_msg(strstr(msg, "no DMA channel") && !strstr(msg, "revoked"),
+		      "%s", msg);
 }
 END_TEST
 
@@ -1255,6 +1285,7 @@ Suite *suite_copy(void)
 	tcase_add_test(tc, copy_as_unprivileged_user_reports_no_dma_addresses);
 	tcase_add_test(tc, copy_across_host_bridge_is_refused_exdev);
 	tcase_add_test(tc, copy_after_revoke_is_enodev);
+	tcase_add_test(tc, copy_without_a_dma_channel_is_enxio_and_says_so);
 	tcase_add_test(tc, copy_failing_part_way_reports_only_what_arrived);
 	tcase_add_test(tc, copy_proceeds_on_a_second_channel_while_another_copy_runs);
 	tcase_add_test(tc, copy_beyond_max_copies_waits_for_a_channel_then_completes);
