@@ -202,9 +202,12 @@ const char *pb_path_name(enum pb_path path);
 const char *pb_map_name(enum pb_map map);
 
 /*
- * A message for an errno value as peerbridge calls return it; after a
- * failed call that knows more (pb_reg_mr() on a NIC without dma-buf
- * support), that call's own one-line explanation, in the same thread.
+ * A message for an errno value as this thread's last peerbridge call meant
+ * it (ENOENT from pb_open() is a module that is not loaded, from pb_query()
+ * a range that is not peer memory); after a failed call that knows more
+ * (pb_reg_mr() on a NIC without dma-buf support), that call's own
+ * sentence.  Static or per-thread storage: valid until the thread's next
+ * peerbridge call.
  */
 const char *pb_strerror(int err);
 
