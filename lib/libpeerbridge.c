@@ -184,6 +184,7 @@ PB_EXPORT void *pb_map(struct pb_ctx *ctx, const char *region, size_t *len)
 
 PB_EXPORT int pb_unmap(void *addr, size_t len)
 {
+	pb_begin(PB_CALL_ANY);
 	return munmap(addr, len);
 }
 
@@ -231,7 +232,8 @@ PB_EXPORT int pb_export_region(struct pb_ctx *ctx, const char *region,
 	int node, fd, err;
 
 	pb_begin(PB_CALL_EXPORT_REGION);
-	if (!region) {
+	if (!ctx || !region ||
+	    (flags & ~(PB_EXPORT_RDONLY | PB_EXPORT_CLOEXEC))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -304,6 +306,8 @@ PB_EXPORT int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
 	int ret, err;
 
 	pb_begin(PB_CALL_COPY);
+	if (result)	/* nothing arrived, whatever is refused */
+		memset(result, 0, sizeof(*result));
 	memset(&arg, 0, sizeof(arg));
 	/* no optional pb_buf fields exist yet */
 	if (!ctx || flags || (dst && dst->comp_mask) ||

@@ -185,10 +185,13 @@ struct ibv_mr *pb_rdma_reg(struct ibv_pd *pd, void *addr, size_t len,
 		 * memory (implicit ODP's whole address space, say) goes on
 		 * to libibverbs as the program meant it.
 		 */
-		if (!pb_rdma_ctx || errno == ENOENT || shim)
+		if (!pb_rdma_ctx || errno == ENOENT || shim) {
+			pb_begin(PB_CALL_RDMA);	/* what libibverbs says */
 			return pb_plain_reg_mr(pd, addr, len, iova, access);
+		}
 		return NULL;	/* EINVAL: peer memory mixed with other */
 	}
+	pb_begin(PB_CALL_RDMA);
 	access = pb_dmabuf_access(access);
 	if (access < 0 || pb_known_refusal(pd, mode))
 		return NULL;
@@ -203,7 +206,8 @@ struct ibv_mr *pb_rdma_reg(struct ibv_pd *pd, void *addr, size_t len,
 	fd = pb_export(pb_rdma_ctx, (void *)start, end - start,
 		       PB_EXPORT_CLOEXEC);
 	if (fd < 0)
-		return NULL;
+		return NULL;	/* as pb_export() means it */
+	pb_begin(PB_CALL_RDMA);
 	mr = pb_reg_dmabuf(pd, fd, (uintptr_t)addr - start, len, iova, access);
 	if (mr && !pb_mrs_add(mr, fd))
 		return mr;

@@ -188,9 +188,10 @@ struct peerbridge_copy_side {
  *  -EBADF   a side's fd is not open;
  *  -EOPNOTSUPP  a dma-buf exporter refuses peer-to-peer importers;
  *  -EXDEV   no peer path between the engine and a side's device;
- *  -EACCES  dst is read-only (a read-only mapping or export, or a dma-buf
- *           whose file is not open for writing);
- *  -EFAULT  a user range is not mapped;
+ *  -EACCES  dst is a read-only export, or a dma-buf whose file is not open
+ *           for writing;
+ *  -EFAULT  a user range is not mapped, or for dst not mapped writable;
+ *  -EAGAIN  revocations of a side's region kept racing the copy;
  *  -ENXIO   the host has no DMA_MEMCPY channel (ABI 2.3; ENODEV before);
  *  -EBUSY   every channel peerbridge may take stayed busy;
  *  -ENODEV  a side's memory was revoked (before or during the copy), or
