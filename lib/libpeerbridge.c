@@ -321,6 +321,9 @@ PB_EXPORT int pb_copy_ex(struct pb_ctx *ctx, const struct pb_buf *dst,
 	/* not retried on EINTR: a copy stopped part way must be reported */
 	ret = ioctl(ctx->fd, PEERBRIDGE_COPY, &arg);
 	err = errno;
+	if (ret && err == ENODEV && ctx->info.abi_minor < 3)
+		pb_set_error_detail(ENODEV, "a side's memory was revoked, the DMA engine went away, or no DMA_MEMCPY channel is free (peerbridge.ko of ABI 2.%u does not tell these apart)",
+				    ctx->info.abi_minor);
 	if (result) {
 		memset(result, 0, sizeof(*result));
 		result->copied = arg.copied;

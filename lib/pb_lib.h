@@ -36,7 +36,7 @@ void pb_set_error_detail(int err, const char *fmt, ...)
 #include <stdint.h>
 
 struct pb_ctx;
-/* an ioctl on the context's /dev/peerbridge, retried on EINTR */
+/* an ioctl on the context's /dev/peerbridge, retried on EINTR, bounded on EAGAIN */
 int pb_ctx_ioctl(struct pb_ctx *ctx, unsigned long req, void *arg);
 
 struct peerbridge_check;

@@ -33,7 +33,9 @@
 /*
  * ABI version: the major number changes only on an incompatible change
  * (which this project promises never to make within a major); the minor
- * number counts compatible additions.
+ * number counts compatible additions, and refinements of an errno value
+ * that used to mean two things (portable callers read "ENXIO, or ENODEV
+ * below 2.3" as COPY's "no channel").
  */
 #define PEERBRIDGE_ABI_MAJOR	2
 /* 1: EXPORT_REGION, dma-buf mmap; 2: CHECK; 3: COPY's ENXIO for no channel */
@@ -184,20 +186,37 @@ struct peerbridge_copy_side {
  * Return: 0 on success, -errno on failure:
  *  -EINVAL  argsz below v1, flags or reserved nonzero, bad side type, len 0,
  *           a side out of range or overflowing, a user range that mixes
- *           peer memory with ordinary memory or a hole;
+ *           peer memory with ordinary memory or a hole, an fd that is not
+ *           a dma-buf, an exporter's table shorter than its buffer;
  *  -EBADF   a side's fd is not open;
- *  -EOPNOTSUPP  a dma-buf exporter refuses peer-to-peer importers;
- *  -EXDEV   no peer path between the engine and a side's device;
- *  -EACCES  dst is a read-only export, or a dma-buf whose file is not open
- *           for writing;
+ *  -EOPNOTSUPP  a dma-buf exporter refuses peer-to-peer importers, or
+ *           ordinary memory that may not be pinned long-term (fsdax);
+ *  -EXDEV   no peer path between the engine taken and a side's device;
+ *  -EACCES  dst is a read-only export or a dma-buf whose file is not open
+ *           for writing, or src a dma-buf not open for reading;
  *  -EFAULT  a user range is not mapped, or for dst not mapped writable;
+ *           ordinary memory that is device memory (VM_IO, VM_PFNMAP); dst
+ *           in a shared file mapping whose filesystem tracks dirty pages;
+ *  -ENOENT  a peer mapping was unmapped or replaced between windows;
  *  -EAGAIN  revocations of a side's region kept racing the copy;
- *  -ENXIO   the host has no DMA_MEMCPY channel (ABI 2.3; ENODEV before);
- *  -EBUSY   every channel peerbridge may take stayed busy;
+ *  -ENXIO   no DMA_MEMCPY channel is free and no other copy holds one to
+ *           wait for: the host has none, or other kernel users hold them
+ *           all (ABI 2.3; ENODEV before);
+ *  -EBUSY   every channel peerbridge may take stayed busy for 30 s;
  *  -ENODEV  a side's memory was revoked (before or during the copy), or
- *           the engine went away;
- *  -ETIMEDOUT, -EIO  the engine did not complete or reported an error;
- *  -EINTR   a fatal signal arrived; the transfer was stopped.
+ *           the engine's driver went away while the copy waited for a
+ *           page fault;
+ *  -ENOMEM  no memory for the copy's tables, or the engine had no
+ *           descriptor;
+ *  -ETIMEDOUT  the engine did not complete (also an engine unbound during
+ *           a transfer), or a dma-buf's other users did not finish with it
+ *           within 30 s;
+ *  -EIO     the engine reported an error, or an exporter's callbacks
+ *           misbehaved;
+ *  -EINTR   a signal arrived: a fatal one at any point, any signal while
+ *           waiting for a dma-buf's other users or its reservation lock;
+ *           the transfer was stopped.
+ * An exporter's policy hook may refuse a side with its own errno (EPERM).
  */
 struct peerbridge_copy {
 	__u32 argsz;

@@ -89,7 +89,7 @@ END_TEST
  * fails with fake.err the first fake.fails times (-1: always).
  */
 static struct {
-	int on, open_err, fd;
+	int on, open_err, fd, minor;
 	unsigned long req;
 	int err, fails, calls;
 } fake;
@@ -145,7 +145,7 @@ int ioctl(int fd, unsigned long req, ...)
 		struct peerbridge_info *info = arg;
 
 		info->abi_major = PEERBRIDGE_ABI_MAJOR;
-		info->abi_minor = PEERBRIDGE_ABI_MINOR;
+		info->abi_minor = fake.minor ? fake.minor : PEERBRIDGE_ABI_MINOR;
 		info->caps = PEERBRIDGE_CAP_COPY;
 		info->nr_regions = 3;
 	}
@@ -212,16 +212,26 @@ START_TEST(copy_without_dma_channel_says_no_channel)
 }
 END_TEST
 
-START_TEST(copy_refused_by_topology_says_no_channel_reaches_both_sides)
+START_TEST(copy_refused_by_topology_says_the_channel_cannot_reach_both_sides)
 {
 	assert_says(pb_strerror(fake_copy(EXDEV)),
-		    "no DMA channel can reach both sides", NULL);
+		    "channel cannot reach both sides", NULL);
 }
 END_TEST
 
 START_TEST(copy_of_revoked_memory_says_revoked)
 {
 	assert_says(pb_strerror(fake_copy(ENODEV)), "revoked", "no DMA channel:");
+}
+END_TEST
+
+/* before ABI 2.3 the module said ENODEV for both */
+START_TEST(copy_enodev_from_a_2_2_module_names_both_causes)
+{
+	fake.minor = 2;
+	assert_says(pb_strerror(fake_copy(ENODEV)), "no DMA_MEMCPY channel",
+		    NULL);
+	assert_says(pb_strerror(ENODEV), "revoked", NULL);
 }
 END_TEST
 
@@ -403,8 +413,9 @@ Suite *suite_library(void)
 	tcase_add_test(tc, open_without_module_says_not_loaded);
 	tcase_add_test(tc, open_without_permission_names_the_group);
 	tcase_add_test(tc, copy_without_dma_channel_says_no_channel);
-	tcase_add_test(tc, copy_refused_by_topology_says_no_channel_reaches_both_sides);
+	tcase_add_test(tc, copy_refused_by_topology_says_the_channel_cannot_reach_both_sides);
 	tcase_add_test(tc, copy_of_revoked_memory_says_revoked);
+	tcase_add_test(tc, copy_enodev_from_a_2_2_module_names_both_causes);
 	tcase_add_test(tc, query_of_ordinary_memory_says_not_peer_memory);
 	tcase_add_test(tc, map_of_missing_region_says_no_such_region);
 	tcase_add_test(tc, message_follows_the_last_call);
