@@ -111,6 +111,22 @@ START_TEST(empty_json_document_still_carries_schema)
 }
 END_TEST
 
+/* null is null in JSON whatever people are told: absent, unreadable, a word */
+START_TEST(null_is_json_null_and_its_word_for_people)
+{
+	struct pr *p = open_pr(true);
+
+	pr_null(p, "size", "size", "?");
+	pr_str(p, "node", "node", NULL);
+	ck_assert_str_eq(close_pr(p), "{\"schema\": 1, \"size\": null, \"node\": null}\n");
+	free(buf);
+	p = open_pr(false);
+	pr_null(p, "size", "size", "?");
+	pr_str(p, "node", "node", NULL);
+	ck_assert_str_eq(close_pr(p), "size: ?\nnode: -\n");
+}
+END_TEST
+
 START_TEST(discarded_output_prints_nothing)
 {
 	struct pr *p = open_pr(false);
@@ -137,6 +153,7 @@ Suite *suite_print(void)
 	tcase_add_test(tc, json_strings_are_escaped);
 	tcase_add_test(tc, empty_json_document_still_carries_schema);
 	tcase_add_test(tc, discarded_output_prints_nothing);
+	tcase_add_test(tc, null_is_json_null_and_its_word_for_people);
 	suite_add_tcase(s, tc);
 	return s;
 }
