@@ -81,7 +81,7 @@ $(B)/lib/peerbridge.pc: lib/peerbridge.pc.in Makefile
 tools: $(B)/pbctl
 
 # the root complex list is the module's own (kmod/topology_rules.c)
-PBCTL_OBJS	:= $(B)/obj/tools/pbctl.o $(B)/obj/tools/pbctl_topo.o \
+PBCTL_OBJS	:= $(B)/obj/tools/pbctl.o $(B)/obj/tools/pbctl_bind.o $(B)/obj/tools/pbctl_topo.o \
 		   $(B)/obj/kmod/topology_rules.o
 $(B)/obj/tools/pbctl_topo.o: PB_CFLAGS += $(DRM_CFLAGS) -Ikmod
 
