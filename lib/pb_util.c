@@ -81,6 +81,7 @@ int pb_write_text(const char *path, const char *text)
 	return 0;
 }
 
+/* a pbmem class device's attribute: not a PCI device, nothing for libpci */
 int pb_sysfs_region_u64(const char *root, const char *region,
 			const char *attr, uint64_t *val)
 {
