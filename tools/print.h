@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PB_JSON_SCHEMA 1
+#define PB_JSON_SCHEMA 2
 
 struct pr_cell;
 

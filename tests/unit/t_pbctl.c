@@ -374,7 +374,7 @@ START_TEST(json_option_after_the_command_is_the_same)
 	ck_assert_int_eq(run(before, sizeof(before), "-j list"), 0);
 	ck_assert_int_eq(run(after, sizeof(after), "list -j"), 0);
 	ck_assert_str_eq(before, after);
-	assert_out(after, "{\"schema\": 1, \"regions\": [");
+	assert_out(after, "{\"schema\": 2, \"regions\": [");
 }
 END_TEST
 
@@ -425,7 +425,7 @@ START_TEST(version_json_has_null_module_abi_without_module)
 	char out[4096];
 
 	ck_assert_int_eq(run(out, sizeof(out), "--version -j"), 0);
-	ck_assert_str_eq(out, "{\"schema\": 1, \"version\": {\"pbctl\": \"" PB_VERSION
+	ck_assert_str_eq(out, "{\"schema\": 2, \"version\": {\"pbctl\": \"" PB_VERSION
 			 "\", \"library\": \"" PB_VERSION "\", \"module_loaded\": false, "
 			 "\"module_abi\": null}}\n");
 }
@@ -569,7 +569,7 @@ START_TEST(list_with_module_and_no_regions_says_so_and_exits_0)
 	ck_assert_int_eq(run(out, sizeof(out), "list"), 0);
 	ck_assert_str_eq(out, "no regions (bind a device: pbctl bind <BDF>)\n");
 	ck_assert_int_eq(run(out, sizeof(out), "-j list"), 0);
-	ck_assert_str_eq(out, "{\"schema\": 1, \"regions\": []}\n");
+	ck_assert_str_eq(out, "{\"schema\": 2, \"regions\": []}\n");
 }
 END_TEST
 
@@ -606,7 +606,7 @@ START_TEST(list_json_carries_exact_bytes_and_pci_identity)
 	d = pb_pci_name(pacc, product, sizeof(product), 0x1af4, 0x1110);
 	/* names as this machine's PCI ID database has them, or null */
 	snprintf(want, sizeof(want),
-		 "{\"schema\": 1, \"regions\": [{\"name\": \"0000:03:00.0-bar2\", "
+		 "{\"schema\": 2, \"regions\": [{\"name\": \"0000:03:00.0-bar2\", "
 		 "\"device\": \"0000:03:00.0\", \"bar\": 2, \"offset\": 0, "
 		 "\"size\": 67108864, \"state\": \"live\", \"write_combining\": true, "
 		 "\"exports\": 2, \"attachments\": 1, "
@@ -724,7 +724,7 @@ START_TEST(exports_with_module_and_none_says_so)
 	ck_assert_int_eq(run(out, sizeof(out), "exports"), 0);
 	ck_assert_str_eq(out, "no exports\n");
 	ck_assert_int_eq(run(out, sizeof(out), "-j exports"), 0);
-	ck_assert_str_eq(out, "{\"schema\": 1, \"exports\": []}\n");
+	ck_assert_str_eq(out, "{\"schema\": 2, \"exports\": []}\n");
 }
 END_TEST
 
@@ -773,7 +773,7 @@ START_TEST(bind_bdf_without_domain_means_domain_0)
 	fake_module();
 	fake_driver("peerbridge");
 	ck_assert_int_eq(run(out, sizeof(out), "-j bind 3:0.0"), 0);
-	ck_assert_str_eq(out, "{\"schema\": 1, \"binding\": {\"device\": \"0000:03:00.0\", "
+	ck_assert_str_eq(out, "{\"schema\": 2, \"binding\": {\"device\": \"0000:03:00.0\", "
 			 "\"driver\": \"peerbridge\", \"previous_driver\": \"peerbridge\"}}\n");
 }
 END_TEST
@@ -886,7 +886,7 @@ START_TEST(bind_moves_a_device_from_its_driver_to_peerbridge)
 			 DEVDIR "/driver_override=peerbridge\n"
 			 "bus/pci/drivers/nvme/unbind=" DEV "\n"
 			 "bus/pci/drivers_probe=" DEV "\n");
-	ck_assert_str_eq(out, "{\"schema\": 1, \"binding\": {\"device\": \"0000:03:00.0\", "
+	ck_assert_str_eq(out, "{\"schema\": 2, \"binding\": {\"device\": \"0000:03:00.0\", "
 			 "\"driver\": \"peerbridge\", \"previous_driver\": \"nvme\"}}\n");
 }
 END_TEST
@@ -975,7 +975,7 @@ START_TEST(unbind_json_driver_is_null_when_no_driver_takes_it)
 	kernel_start(steps, 3);
 	ck_assert_int_eq(run(out, sizeof(out), "-j unbind 03:00.0"), 0);
 	kernel_stop();
-	ck_assert_str_eq(out, "{\"schema\": 1, \"binding\": {\"device\": \"0000:03:00.0\", "
+	ck_assert_str_eq(out, "{\"schema\": 2, \"binding\": {\"device\": \"0000:03:00.0\", "
 			 "\"driver\": null, \"previous_driver\": \"peerbridge\"}}\n");
 }
 END_TEST
