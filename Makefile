@@ -61,13 +61,13 @@ $(LIBSO): $(LIB_PIC_OBJS) lib/libpeerbridge.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libpeerbridge.so.$(SOVERSION) \
 		-Wl,--version-script=lib/libpeerbridge.map -Wl,-z,defs \
-		-o $@ $(LIB_PIC_OBJS) -libverbs -pthread
+		-o $@ $(LIB_PIC_OBJS) -libverbs -lpci -pthread
 	ln -sf libpeerbridge.so.$(SOVERSION) $(B)/lib/libpeerbridge.so
 
 $(SHIM): $(SHIM_SRCS:%.c=$(B)/pic/%.o) lib/preload.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,--version-script=lib/preload.map -Wl,-z,defs \
-		-o $@ $(SHIM_SRCS:%.c=$(B)/pic/%.o) -libverbs -ldl -pthread
+		-o $@ $(SHIM_SRCS:%.c=$(B)/pic/%.o) -libverbs -lpci -ldl -pthread
 
 $(B)/lib/libpeerbridge.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -81,7 +81,7 @@ $(B)/lib/peerbridge.pc: lib/peerbridge.pc.in Makefile
 tools: $(B)/pbctl
 
 # the root complex list is the module's own (kmod/topology_rules.c)
-PBCTL_OBJS	:= $(B)/obj/tools/pbctl.o $(B)/obj/tools/pbctl_topo.o \
+PBCTL_OBJS	:= $(B)/obj/tools/pbctl.o $(B)/obj/tools/pbctl_bind.o $(B)/obj/tools/pbctl_topo.o \
 		   $(B)/obj/kmod/topology_rules.o
 $(B)/obj/tools/pbctl_topo.o: PB_CFLAGS += $(DRM_CFLAGS) -Ikmod
 
@@ -139,7 +139,7 @@ $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(UNIT_OBJS) $(B)/pbctl
 $(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(TOOL_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) $(DRM_CFLAGS) -pthread -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
-		$(B)/obj/lib/pb_pattern.o -L$(B)/lib -ldrm -libverbs -lpeerbridge $(CHECK_LIBS)
+		$(B)/obj/lib/pb_pattern.o -L$(B)/lib -ldrm -libverbs -lpeerbridge -lpci $(CHECK_LIBS)
 
 # knows nothing of peerbridge: only libibverbs
 $(B)/tests/pbverbs: tests/vm/pbverbs.c tests/vm/rc_loop.c tests/vm/rc_loop.h
@@ -153,13 +153,13 @@ $(B)/tests/pbdemo: tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
 $(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(B)/obj/lib/pb_util.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) -pthread -o $@ tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o \
-		$(B)/obj/lib/pb_util.o -L$(B)/lib -lpeerbridge
+		$(B)/obj/lib/pb_util.o -L$(B)/lib -lpeerbridge -lpci
 
 # the guest half of `make bench`
 $(B)/tests/pbbench: bench/pbbench.c tests/kmod/pb_test_importer.h $(B)/obj/lib/pb_util.o $(LIBSO)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) -o $@ bench/pbbench.c $(B)/obj/lib/pb_util.o -L$(B)/lib \
-		-lpeerbridge -libverbs
+		-lpeerbridge -libverbs -lpci
 
 # --- the two commands ----------------------------------------------------------
 check:

@@ -92,6 +92,7 @@ PB_EXPORT int pb_check(struct pb_ctx *ctx, const char *exporter,
 	pb_bdf_in(m, &c.importer);
 	if (pb_ctx_ioctl(ctx, PEERBRIDGE_CHECK, &c))
 		return -1;
+	/* libpci knows a device's IOMMU group (PCI_FILL_IOMMU_GROUP), not its type */
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group/type",
 		 pb_sysfs_root(), m);
 	if (c.iommu != PEERBRIDGE_IOMMU_GROUP ||

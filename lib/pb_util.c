@@ -4,17 +4,22 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <pci/pci.h>
+
 #include "pb_util.h"
 
 const char *pb_sysfs_root(void)
 {
-	const char *root = getenv("PEERBRIDGE_SYSFS");
+	/* never from the environment of a set-user-ID caller */
+	const char *root = secure_getenv("PEERBRIDGE_SYSFS");
 
 	return root && *root ? root : "/sys";
 }
@@ -76,6 +81,7 @@ int pb_write_text(const char *path, const char *text)
 	return 0;
 }
 
+/* a pbmem class device's attribute: not a PCI device, nothing for libpci */
 int pb_sysfs_region_u64(const char *root, const char *region,
 			const char *attr, uint64_t *val)
 {
@@ -200,47 +206,27 @@ int pb_parse_size(const char *s, uint64_t *val)
 	return 0;
 }
 
-/* Parse exactly @width..1 hex digits (at least one) up to @max. */
-static const char *pb_hex_field(const char *s, int width, unsigned int max,
-				unsigned int *out)
-{
-	unsigned int v = 0;
-	int i;
-
-	for (i = 0; i < width && isxdigit((unsigned char)s[i]); i++)
-		v = v * 16 + (isdigit((unsigned char)s[i]) ? s[i] - '0' :
-			      tolower((unsigned char)s[i]) - 'a' + 10);
-	if (!i || v > max)
-		return NULL;
-	*out = v;
-	return s + i;
-}
-
 int pb_parse_bdf(const char *s, char out[PB_BDF_LEN])
 {
-	unsigned int dom = 0, bus, dev, fn;
-	const char *p = s;
+	struct pci_filter f;
+	char text[64];
 
-	/* a domain is present when two ':' appear */
-	if (strchr(p, ':') && strchr(p, ':') != strrchr(p, ':')) {
-		p = pb_hex_field(p, 4, 0xffff, &dom);
-		if (!p || *p++ != ':')
-			goto inval;
+	/* lspci -s's own parser; a wildcard or a missing field selects no one device */
+	pci_filter_init(NULL, &f);
+	if (!s || strlen(s) >= sizeof(text) || strchr(s, '*')) {
+		errno = EINVAL;
+		return -1;
 	}
-	p = pb_hex_field(p, 2, 0xff, &bus);
-	if (!p || *p++ != ':')
-		goto inval;
-	p = pb_hex_field(p, 2, 0x1f, &dev);
-	if (!p || *p++ != '.')
-		goto inval;
-	p = pb_hex_field(p, 1, 7, &fn);
-	if (!p || *p)
-		goto inval;
-	snprintf(out, PB_BDF_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	memcpy(text, s, strlen(s) + 1);
+	if (pci_filter_parse_slot(&f, text) || f.bus < 0 || f.slot < 0 ||
+	    f.func < 0 || f.domain > 0xffff) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(out, PB_BDF_LEN, "%04x:%02x:%02x.%x",
+		 f.domain < 0 ? 0 : f.domain & 0xffff, f.bus & 0xff,
+		 f.slot & 0x1f, f.func & 7);
 	return 0;
-inval:
-	errno = EINVAL;
-	return -1;
 }
 
 void pb_format_size(uint64_t bytes, char *buf, size_t bufsz)
@@ -259,6 +245,150 @@ void pb_format_size(uint64_t bytes, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%" PRIu64 "%c", bytes / scale, units[u]);
 	else
 		snprintf(buf, bufsz, "%.1f%c", (double)bytes / scale, units[u]);
+}
+
+/*
+ * libpci's error hook must not return (its callers go on as if it had
+ * exited): it jumps back to pb_pci_guard(), which fails the call.
+ */
+static __thread jmp_buf *pb_pci_jmp;
+static __thread char pb_pci_msg[256];
+
+static void __attribute__((noreturn)) pb_pci_fatal(char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vsnprintf(pb_pci_msg, sizeof(pb_pci_msg), msg, ap);
+	va_end(ap);
+	longjmp(*pb_pci_jmp, 1);
+}
+
+/* libpci's warnings: the caller decides what to say */
+static void pb_pci_quiet(char *msg, ...)
+{
+}
+
+/* @fn(@arg) with libpci's errors made a return: 0, or -1 with EIO */
+static int pb_pci_guard(void (*fn)(void *arg), void *arg)
+{
+	jmp_buf env, *outer = pb_pci_jmp;
+
+	if (setjmp(env)) {
+		pb_pci_jmp = outer;
+		errno = EIO;
+		return -1;
+	}
+	pb_pci_jmp = &env;
+	fn(arg);
+	pb_pci_jmp = outer;
+	return 0;
+}
+
+const char *pb_pci_error(void)
+{
+	return pb_pci_msg;
+}
+
+static void pb_pci_start(void *arg)
+{
+	pci_init(arg);
+	pci_scan_bus(arg);
+}
+
+struct pci_access *pb_pci_open(void)
+{
+	struct pci_access *pacc = pci_alloc();
+	char path[PATH_MAX];
+
+	pacc->error = pb_pci_fatal;
+	pacc->warning = pb_pci_quiet;
+	pacc->debug = pb_pci_quiet;
+	/* sysfs only, so that $PEERBRIDGE_SYSFS holds for libpci too */
+	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	snprintf(path, sizeof(path), "%s/bus/pci", pb_sysfs_root());
+	pci_set_param(pacc, "sysfs.path", path);
+	if (pb_pci_guard(pb_pci_start, pacc)) {
+		pci_cleanup(pacc);
+		errno = EIO;
+		return NULL;
+	}
+	return pacc;
+}
+
+void pb_pci_bdf(const struct pci_dev *d, char bdf[PB_BDF_LEN])
+{
+	/* pb_pci_open() reads sysfs, which names no domain above ffff here */
+	snprintf(bdf, PB_BDF_LEN, "%04x:%02x:%02x.%x", d->domain & 0xffff,
+		 d->bus, d->dev & 0x1f, d->func & 7);
+}
+
+struct pci_dev *pb_pci_find(struct pci_access *pacc, const char *bdf)
+{
+	char at[PB_BDF_LEN];
+	struct pci_dev *d;
+
+	for (d = pacc->devices; d; d = d->next) {
+		pb_pci_bdf(d, at);
+		if (!strcmp(at, bdf))
+			return d;
+	}
+	errno = ENODEV;
+	return NULL;
+}
+
+struct pb_pci_fill_args {
+	struct pci_dev *d;
+	unsigned int flags;
+	int known;
+};
+
+static void pb_pci_fill_fn(void *arg)
+{
+	struct pb_pci_fill_args *a = arg;
+
+	a->known = pci_fill_info(a->d, a->flags);
+}
+
+int pb_pci_fill(struct pci_dev *d, unsigned int flags)
+{
+	struct pb_pci_fill_args a = { .d = d, .flags = flags };
+
+	return pb_pci_guard(pb_pci_fill_fn, &a) ? -1 : a.known;
+}
+
+struct pb_pci_name_args {
+	struct pci_access *pacc;
+	char *buf;
+	size_t bufsz;
+	int vendor, device;
+	const char *name;
+};
+
+static void pb_pci_name_fn(void *arg)
+{
+	struct pb_pci_name_args *a = arg;
+
+	if (a->device < 0)
+		a->name = pci_lookup_name(a->pacc, a->buf, a->bufsz,
+					  PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
+					  a->vendor);
+	else
+		a->name = pci_lookup_name(a->pacc, a->buf, a->bufsz,
+					  PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+					  a->vendor, a->device);
+}
+
+const char *pb_pci_name(struct pci_access *pacc, char *buf, size_t bufsz,
+			int vendor, int device)
+{
+	struct pb_pci_name_args a = {
+		.pacc = pacc, .buf = buf, .bufsz = bufsz, .vendor = vendor,
+		.device = device,
+	};
+
+	/* a database that cannot be parsed names nothing */
+	return pb_pci_guard(pb_pci_name_fn, &a) ? NULL : a.name;
 }
 
 /* the device classes whose entries name a device by its own name */
@@ -282,12 +412,15 @@ int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN])
 		return -1;
 	}
 	if (!pb_parse_bdf(name, bdf)) {
-		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root, bdf);
-		if (!access(path, F_OK))
-			return 0;
+		struct pci_access *pacc = pb_pci_open();
+		bool found = pacc && pb_pci_find(pacc, bdf);
+
+		if (pacc)
+			pci_cleanup(pacc);
 		errno = ENODEV;
-		return -1;
+		return found ? 0 : -1;
 	}
+	/* class devices (netdevs, RDMA, DMA channels): libpci knows none of them */
 	for (i = 0; i < sizeof(pb_classes) / sizeof(pb_classes[0]); i++) {
 		snprintf(path, sizeof(path), "%s/class/%s/%s", root,
 			 pb_classes[i], name);

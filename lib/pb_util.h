@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct pci_access;
+struct pci_dev;
+
 #define PB_CTL_NODE		"/dev/peerbridge"
 #define PB_REGION_DIR		"/dev/pbmem"
 #define PB_REGION_NAME_MAX	64
@@ -38,8 +41,35 @@ int pb_parse_u64(const char *s, uint64_t *val);
  */
 int pb_parse_size(const char *s, uint64_t *val);
 
-/* "dddd:bb:dd.f" or "bb:dd.f" (hex) -> canonical lower-case "dddd:bb:dd.f" */
+/*
+ * A device selector as lspci -s takes it ([[domain:]bus:]slot.func, hex),
+ * naming one device: no wildcards, every field given but the domain, which
+ * is 0 when absent (domains above ffff are refused) -> canonical lower-case
+ * "dddd:bb:dd.f".
+ */
 int pb_parse_bdf(const char *s, char out[PB_BDF_LEN]);
+
+/*
+ * libpci over $PEERBRIDGE_SYSFS/bus/pci (sysfs access only), the bus
+ * scanned.  libpci's error hook exits; here it makes the call fail
+ * instead (-1 or NULL, errno EIO, pb_pci_error() says what libpci said),
+ * and its warnings are dropped.  Free with pci_cleanup().
+ */
+struct pci_access *pb_pci_open(void);
+/* the device at canonical @bdf; NULL and ENODEV if there is none */
+struct pci_dev *pb_pci_find(struct pci_access *pacc, const char *bdf);
+/* pci_fill_info() without the exit: the fields libpci knows, or -1 */
+int pb_pci_fill(struct pci_dev *d, unsigned int flags);
+/* a device's canonical "dddd:bb:dd.f" */
+void pb_pci_bdf(const struct pci_dev *d, char bdf[PB_BDF_LEN]);
+/*
+ * The vendor's name (@device < 0) or the device's, from the PCI ID
+ * database; NULL when the database has none (or cannot be read).
+ */
+const char *pb_pci_name(struct pci_access *pacc, char *buf, size_t bufsz,
+			int vendor, int device);
+/* libpci's message for the last failed call of this thread */
+const char *pb_pci_error(void);
 
 /*
  * A region, a BDF or a device class entry's name ("mlx5_0", "dma0chan0",

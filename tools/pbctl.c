@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pci/pci.h>
 #include <peerbridge.h>
 
 #include "pb_pattern.h"
@@ -26,13 +27,47 @@
 #include "pbctl.h"
 #include "print.h"
 
+/* a command's options, one bit each (see cmd_opts) */
+#define OPT_FORCE	(1U << 0)
+#define OPT_VERIFY	(1U << 1)
+#define OPT_VALIDATE	(1U << 2)
+
+/* getopt values of the options that have no short form */
+enum { VAL_VERSION = 0x100, VAL_VERIFY, VAL_VALIDATE };
+
 struct cmd {
 	const char *name;
-	const char *args;
+	const char *args;	/* the operands, for the usage line */
+	unsigned int opts;	/* OPT_* */
 	const char *help;
 	int min_args, max_args;
-	int (*fn)(struct pr *p, int argc, char **argv);
+	int (*fn)(struct pr *p, const struct invocation *in);
 };
+
+/* the options every command takes, anywhere on the line */
+static const struct option global_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, VAL_VERSION },
+};
+
+/* the options of some commands */
+static const struct cmd_opt {
+	struct option opt;
+	unsigned int bit;
+	const char *usage;
+	const char *help;
+} cmd_opts[] = {
+	{ { "force", no_argument, NULL, 'f' }, OPT_FORCE, "[-f|--force]",
+	  "-f, --force        bind a device that is in use all the same" },
+	{ { "verify", no_argument, NULL, VAL_VERIFY }, OPT_VERIFY, "[--verify]",
+	  "    --verify       fill the source with a pattern, check every byte" },
+	{ { "validate", optional_argument, NULL, VAL_VALIDATE }, OPT_VALIDATE,
+	  "[--validate[=<len>]]",
+	  "    --validate[=<len>]  move <len> bytes (default 1M) each way and verify them" },
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 void err_msg(const char *fmt, ...)
 {
@@ -43,6 +78,17 @@ void err_msg(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int size_arg(const struct invocation *in, const char *what, const char *text,
+	     bool nonzero, uint64_t *val)
+{
+	if (!pb_parse_size(text, val) && (*val || !nonzero) &&
+	    *val <= SIZE_MAX)
+		return 0;
+	err_msg("%s: %s '%s' is not a %ssize (bytes, or a number with k, K, M, G or T, optionally iB or B; or 0x-hex)",
+		in->cmd, what, text, nonzero ? "nonzero " : "");
+	return -1;
 }
 
 int sysfs_path(char *buf, const char *fmt, ...)
@@ -61,8 +107,11 @@ int sysfs_path(char *buf, const char *fmt, ...)
 	return 0;
 }
 
-/* basename of a sysfs symlink's target into out, "" when there is none */
-static void link_name(const char *path, char *out, size_t outsz)
+/*
+ * basename of a sysfs symlink's target into out, "" when there is none
+ * (a region's device link: libpci knows PCI devices, not class devices)
+ */
+static int link_name(const char *path, char *out, size_t outsz)
 {
 	char target[PATH_MAX];
 	ssize_t n;
@@ -70,19 +119,10 @@ static void link_name(const char *path, char *out, size_t outsz)
 	out[0] = '\0';
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
-		return;
+		return -1;
 	target[n] = '\0';
 	snprintf(out, outsz, "%s", basename(target));
-}
-
-static void pci_driver_of(const char *bdf, char *out, size_t outsz)
-{
-	char path[PATH_MAX];
-
-	if (sysfs_path(path, "bus/pci/devices/%s/driver", bdf))
-		out[0] = '\0';
-	else
-		link_name(path, out, outsz);
+	return 0;
 }
 
 static int region_filter(const struct dirent *d)
@@ -92,7 +132,8 @@ static int region_filter(const struct dirent *d)
 
 /*
  * The regions under /sys/class/pbmem, sorted, into *ents (free each and
- * the array); none when the module is not loaded.  -1 after a message.
+ * the array).  The class exists exactly while peerbridge.ko is loaded.
+ * -1 after a message.
  */
 int scan_regions(struct dirent ***ents)
 {
@@ -104,70 +145,11 @@ int scan_regions(struct dirent ***ents)
 	n = scandir(path, ents, region_filter, alphasort);
 	if (n >= 0)
 		return n;
-	*ents = NULL;
 	if (errno == ENOENT)
-		return 0;	/* module not loaded: simply no regions */
-	err_msg("cannot read %s: %s", path, strerror(errno));
+		err_msg("peerbridge.ko is not loaded (modprobe peerbridge)");
+	else
+		err_msg("cannot read %s: %s", path, strerror(errno));
 	return -1;
-}
-
-static int cmd_list(struct pr *p, int argc, char **argv)
-{
-	struct dirent **ents;
-	char path[PATH_MAX];
-	int i, n;
-
-	n = scan_regions(&ents);
-	if (n < 0)
-		return EXIT_RUNTIME;
-
-	pr_list_begin(p, "regions");
-	for (i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		char dev[PB_BDF_LEN + 8], state[16], node[PATH_MAX];
-		uint64_t bar = 0, offset = 0, size = 0, wc = 0, exports = 0;
-		uint64_t attachments = 0;
-		const char *root = pb_sysfs_root();
-
-		if (pb_sysfs_region_u64(root, name, "bar", &bar) ||
-		    pb_sysfs_region_u64(root, name, "offset", &offset) ||
-		    pb_sysfs_region_u64(root, name, "size", &size) ||
-		    pb_sysfs_region_u64(root, name, "wc", &wc) ||
-		    pb_sysfs_region_u64(root, name, "exports", &exports) ||
-		    pb_sysfs_region_u64(root, name, "attachments",
-					&attachments) ||
-		    sysfs_path(path, "class/pbmem/%s/state", name) ||
-		    pb_read_text(path, state, sizeof(state)))
-			continue;	/* vanished while listing */
-		if (sysfs_path(path, "class/pbmem/%s/device", name))
-			continue;
-		link_name(path, dev, sizeof(dev));
-		/* a region has a node when it has a device number */
-		if (sysfs_path(path, "class/pbmem/%s/dev", name) ||
-		    access(path, F_OK))
-			node[0] = '\0';
-		else
-			snprintf(node, sizeof(node), PB_REGION_DIR "/%s", name);
-
-		pr_obj_begin(p, NULL);
-		pr_str(p, "name", "REGION", name);
-		pr_str(p, "device", "DEVICE", dev);
-		pr_u64(p, "bar", "BAR", bar);
-		pr_u64(p, "offset", "OFFSET", offset);
-		pr_size(p, "size", "SIZE", size);
-		pr_str(p, "state", "STATE", state);
-		pr_bool(p, "write_combining", "WC", wc);
-		pr_u64(p, "exports", "EXPORTS", exports);
-		pr_u64(p, "attachments", "ATTACHED", attachments);
-		pr_str(p, "node", "NODE", node[0] ? node : NULL);
-		pr_obj_end(p);
-	}
-	pr_list_end(p);
-	if (!n && !p->json)
-		fprintf(p->out, "no regions (bind a device: pbctl bind <BDF>)\n");
-
-	free_regions(ents, n);
-	return 0;
 }
 
 void free_regions(struct dirent **ents, int n)
@@ -177,6 +159,134 @@ void free_regions(struct dirent **ents, int n)
 	for (i = 0; i < n; i++)
 		free(ents[i]);
 	free(ents);
+}
+
+void pr_pci_ident(struct pr *p, struct pci_access *pacc, struct pci_dev *d)
+{
+	char id[12], vendor[128], product[128];
+
+	if (!d || pb_pci_fill(d, PCI_FILL_IDENT) < 0) {
+		pr_str(p, "pci_id", "PCI ID", NULL);
+		pr_str(p, "vendor", "VENDOR", NULL);
+		pr_str(p, "product", "PRODUCT", NULL);
+		return;
+	}
+	snprintf(id, sizeof(id), "%04x:%04x", d->vendor_id, d->device_id);
+	pr_str(p, "pci_id", "PCI ID", id);
+	pr_str(p, "vendor", "VENDOR",
+	       pb_pci_name(pacc, vendor, sizeof(vendor), d->vendor_id, -1));
+	pr_str(p, "product", "PRODUCT",
+	       pb_pci_name(pacc, product, sizeof(product), d->vendor_id,
+			   d->device_id));
+}
+
+/*
+ * A region's attribute @attr as a number, printed; an attribute that
+ * cannot be read is null ("?" for people) with a warning.  The region
+ * itself vanishing while listed is not worth one.
+ */
+static void pr_region_u64(struct pr *p, const char *region, const char *attr,
+			  const char *key, const char *label,
+			  void (*pr_num)(struct pr *, const char *,
+					 const char *, uint64_t))
+{
+	uint64_t val;
+
+	if (!pb_sysfs_region_u64(pb_sysfs_root(), region, attr, &val)) {
+		pr_num(p, key, label, val);
+		return;
+	}
+	err_msg("%s: cannot read its %s: %s", region, attr, strerror(errno));
+	pr_null(p, key, label, "?");
+}
+
+static void pr_region_bool(struct pr *p, const char *key, const char *label,
+			   uint64_t val)
+{
+	pr_bool(p, key, label, val);
+}
+
+/*
+ * A region's attribute @attr as text into @out (@link: the name of a
+ * symlink's target), printed; null ("?" for people) with a warning when
+ * it cannot be read.  Whether it could.
+ */
+static bool pr_region_str(struct pr *p, const char *region, const char *attr,
+			  bool link, const char *key, const char *label,
+			  char *out, size_t outsz)
+{
+	char path[PATH_MAX];
+
+	if (!sysfs_path(path, "class/pbmem/%s/%s", region, attr) &&
+	    !(link ? link_name(path, out, outsz) :
+		     pb_read_text(path, out, outsz))) {
+		pr_str(p, key, label, out);
+		return true;
+	}
+	err_msg("%s: cannot read its %s: %s", region, attr, strerror(errno));
+	pr_null(p, key, label, "?");
+	return false;
+}
+
+static void pr_region(struct pr *p, struct pci_access *pacc, const char *name)
+{
+	char path[PATH_MAX], dev[PB_BDF_LEN + 8], state[16];
+	bool has_dev;
+
+	pr_obj_begin(p, NULL);
+	pr_str(p, "name", "REGION", name);
+	has_dev = pr_region_str(p, name, "device", true, "device", "DEVICE",
+				dev, sizeof(dev));
+	pr_region_u64(p, name, "bar", "bar", "BAR", pr_u64);
+	pr_region_u64(p, name, "offset", "offset", "OFFSET", pr_u64);
+	pr_region_u64(p, name, "size", "size", "SIZE", pr_size);
+	pr_region_str(p, name, "state", false, "state", "STATE", state,
+		      sizeof(state));
+	pr_region_u64(p, name, "wc", "write_combining", "WC", pr_region_bool);
+	pr_region_u64(p, name, "exports", "exports", "EXPORTS", pr_u64);
+	pr_region_u64(p, name, "attachments", "attachments", "ATTACHED",
+		      pr_u64);
+	/* a region has a node when it has a device number */
+	if (sysfs_path(path, "class/pbmem/%s/dev", name) || access(path, F_OK))
+		pr_str(p, "node", "NODE", NULL);
+	else {
+		snprintf(path, sizeof(path), PB_REGION_DIR "/%s", name);
+		pr_str(p, "node", "NODE", path);
+	}
+	pr_pci_ident(p, pacc, pacc && has_dev ? pb_pci_find(pacc, dev) : NULL);
+	pr_obj_end(p);
+}
+
+static int cmd_list(struct pr *p, const struct invocation *in)
+{
+	struct pci_access *pacc;
+	struct dirent **ents;
+	char path[PATH_MAX];
+	int i, n;
+
+	n = scan_regions(&ents);
+	if (n < 0)
+		return EXIT_RUNTIME;
+	pacc = pb_pci_open();
+	if (!pacc)
+		err_msg("libpci: %s: no PCI names", pb_pci_error());
+
+	pr_list_begin(p, "regions");
+	for (i = 0; i < n; i++) {
+		/* a region that went away while listing is simply gone */
+		if (!sysfs_path(path, "class/pbmem/%s", ents[i]->d_name) &&
+		    access(path, F_OK) && errno == ENOENT)
+			continue;
+		pr_region(p, pacc, ents[i]->d_name);
+	}
+	pr_list_end(p);
+	if (!n && !p->json)
+		fprintf(p->out, "no regions (bind a device: pbctl bind <BDF>)\n");
+
+	if (pacc)
+		pci_cleanup(pacc);
+	free_regions(ents, n);
+	return 0;
 }
 
 /* the value of "key=" in a holders line, copied into out; false if absent */
@@ -198,14 +308,30 @@ static bool holder_field(const char *line, const char *key, char *out,
 	return false;
 }
 
-static uint64_t holder_u64(const char *line, const char *key)
+/* a holders field as a string, null when absent */
+static void pr_holder_str(struct pr *p, const char *line, const char *field,
+			  const char *key, const char *label)
 {
 	char text[32];
-	uint64_t v = 0;
 
-	if (holder_field(line, key, text, sizeof(text)))
-		(void)pb_parse_u64(text, &v);
-	return v;
+	pr_str(p, key, label,
+	       holder_field(line, field, text, sizeof(text)) ? text : NULL);
+}
+
+/* a holders field as a number (@size: bytes), null when absent */
+static void pr_holder_num(struct pr *p, const char *line, const char *field,
+			  const char *key, const char *label, bool size)
+{
+	char text[32];
+	uint64_t v;
+
+	if (!holder_field(line, field, text, sizeof(text)) ||
+	    pb_parse_u64(text, &v))
+		pr_str(p, key, label, NULL);
+	else if (size)
+		pr_size(p, key, label, v);
+	else
+		pr_u64(p, key, label, v);
 }
 
 /* one row per dma-buf in a region's sysfs "holders" */
@@ -216,15 +342,13 @@ static void print_exports_of(struct pr *p, const char *region, char *holders,
 
 	for (line = strtok_r(holders, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char mode[8] = "", state[16] = "", imps[1024] = "";
+		char imps[1024] = "";
 		const char *vec[64];
 		unsigned int n = 0;
 		char *tok, *isave = NULL;
 
 		if (strncmp(line, "dmabuf ", 7))
 			continue;
-		holder_field(line, "mode", mode, sizeof(mode));
-		holder_field(line, "state", state, sizeof(state));
 		holder_field(line, "importers", imps, sizeof(imps));
 		for (tok = strtok_r(imps, ",", &isave); tok && n < 64;
 		     tok = strtok_r(NULL, ",", &isave))
@@ -232,21 +356,21 @@ static void print_exports_of(struct pr *p, const char *region, char *holders,
 				vec[n++] = tok;
 		pr_obj_begin(p, NULL);
 		pr_str(p, "region", "REGION", region);
-		pr_u64(p, "pid", "PID", holder_u64(line, "pid"));
-		pr_u64(p, "offset", "OFFSET", holder_u64(line, "offset"));
-		pr_size(p, "length", "LENGTH", holder_u64(line, "len"));
-		pr_u64(p, "ranges", "RANGES", holder_u64(line, "ranges"));
-		pr_str(p, "mode", "MODE", mode);
-		pr_str(p, "state", "STATE", state);
+		pr_holder_num(p, line, "pid", "pid", "PID", false);
+		pr_holder_num(p, line, "offset", "offset", "OFFSET", false);
+		pr_holder_num(p, line, "len", "length", "LENGTH", true);
+		pr_holder_num(p, line, "ranges", "ranges", "RANGES", false);
+		pr_holder_str(p, line, "mode", "mode", "MODE");
+		pr_holder_str(p, line, "state", "state", "STATE");
 		pr_strv(p, "importers", "IMPORTERS (device:pinned|dynamic:mapped|idle)",
 			vec, n);
-		pr_u64(p, "inode", "INODE", holder_u64(line, "ino"));
+		pr_holder_num(p, line, "ino", "inode", "INODE", false);
 		pr_obj_end(p);
 		(*count)++;
 	}
 }
 
-static int cmd_exports(struct pr *p, int argc, char **argv)
+static int cmd_exports(struct pr *p, const struct invocation *in)
 {
 	unsigned int count = 0;
 	struct dirent **ents;
@@ -278,136 +402,31 @@ static int cmd_exports(struct pr *p, int argc, char **argv)
 	return ret;
 }
 
-/* canonical BDF of an existing PCI device, or a message and -1 */
-static int lookup_device(const char *arg, char bdf[PB_BDF_LEN])
-{
-	char path[PATH_MAX];
-
-	if (pb_parse_bdf(arg, bdf)) {
-		err_msg("'%s' is not a PCI address (expected [dddd:]bb:dd.f)",
-			arg);
-		return -EXIT_USAGE;
-	}
-	if (sysfs_path(path, "bus/pci/devices/%s", bdf) ||
-	    access(path, F_OK)) {
-		err_msg("no PCI device %s", bdf);
-		return -EXIT_RUNTIME;
-	}
-	return 0;
-}
-
-static void pr_binding(struct pr *p, const char *bdf, const char *driver,
-		       const char *previous)
-{
-	pr_obj_begin(p, "binding");
-	pr_str(p, "device", "device", bdf);
-	pr_str(p, "driver", "driver", *driver ? driver : "none");
-	pr_str(p, "previous_driver", "previous driver",
-	       *previous ? previous : "none");
-	pr_obj_end(p);
-}
-
-static int cmd_bind(struct pr *p, int argc, char **argv)
-{
-	char bdf[PB_BDF_LEN], path[PATH_MAX], old[64], now[64];
-	int ret;
-
-	ret = lookup_device(argv[0], bdf);
-	if (ret)
-		return -ret;
-	if (sysfs_path(path, "bus/pci/drivers/peerbridge") ||
-	    access(path, F_OK)) {
-		err_msg("peerbridge.ko is not loaded (modprobe peerbridge)");
-		return EXIT_RUNTIME;
-	}
-
-	pci_driver_of(bdf, old, sizeof(old));
-	if (strcmp(old, "peerbridge")) {
-		if (sysfs_path(path, "bus/pci/devices/%s/driver_override",
-			       bdf) ||
-		    pb_write_text(path, "peerbridge")) {
-			err_msg("%s: cannot set driver_override: %s", bdf,
-				strerror(errno));
-			return EXIT_RUNTIME;
-		}
-		if (*old &&
-		    (sysfs_path(path, "bus/pci/devices/%s/driver/unbind",
-				bdf) || pb_write_text(path, bdf))) {
-			err_msg("%s: cannot unbind %s: %s", bdf, old,
-				strerror(errno));
-			return EXIT_RUNTIME;
-		}
-		/* a failed probe shows as "no driver" below, with a hint */
-		if (sysfs_path(path, "bus/pci/drivers_probe") ||
-		    (pb_write_text(path, bdf) && errno != ENODEV &&
-		     errno != EINVAL && errno != ENXIO)) {
-			err_msg("%s: probe request failed: %s", bdf,
-				strerror(errno));
-			return EXIT_RUNTIME;
-		}
-	}
-	pci_driver_of(bdf, now, sizeof(now));
-	if (strcmp(now, "peerbridge")) {
-		err_msg("%s: peerbridge did not bind (driver now: %s); see dmesg",
-			bdf, *now ? now : "none");
-		return EXIT_RUNTIME;
-	}
-	pr_binding(p, bdf, now, old);
-	return 0;
-}
-
-static int cmd_unbind(struct pr *p, int argc, char **argv)
-{
-	char bdf[PB_BDF_LEN], path[PATH_MAX], now[64];
-	int ret;
-
-	ret = lookup_device(argv[0], bdf);
-	if (ret)
-		return -ret;
-	pci_driver_of(bdf, now, sizeof(now));
-	if (strcmp(now, "peerbridge")) {
-		err_msg("%s is not bound to peerbridge (driver: %s)", bdf,
-			*now ? now : "none");
-		return EXIT_RUNTIME;
-	}
-	/* revokes every mapping of the device's regions, then detaches */
-	if (sysfs_path(path, "bus/pci/drivers/peerbridge/unbind") ||
-	    pb_write_text(path, bdf)) {
-		err_msg("%s: unbind failed: %s", bdf, strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	/* hand the device back to whichever driver claims it natively */
-	if (sysfs_path(path, "bus/pci/devices/%s/driver_override", bdf) ||
-	    pb_write_text(path, "\n")) {
-		err_msg("%s: cannot clear driver_override: %s", bdf,
-			strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	if (!sysfs_path(path, "bus/pci/drivers_probe"))
-		(void)pb_write_text(path, bdf);	/* no driver is fine */
-	pci_driver_of(bdf, now, sizeof(now));
-	pr_binding(p, bdf, now, "peerbridge");
-	return 0;
-}
-
-static int copy_side_parse(struct copy_side *side, const char *spec)
+/* "host" or "<region>[@offset]"; a message and -1 (usage) if neither */
+static int copy_side_parse(const struct invocation *in, const char *what,
+			   struct copy_side *side, const char *spec)
 {
 	const char *at = strrchr(spec, '@');
+	char name[PB_REGION_NAME_MAX + 16];
 	size_t n = at ? (size_t)(at - spec) : strlen(spec);
 
-	side->spec = spec;
 	if (!strcmp(spec, "host")) {
 		side->host = true;
 		return 0;
 	}
-	if (!n || n >= sizeof(side->region) ||
-	    (at && pb_parse_size(at + 1, &side->offset))) {
-		err_msg("'%s' is not a copy side (host or <region>[@offset])",
-			spec);
+	if (n >= sizeof(name) || (memcpy(name, spec, n), name[n] = '\0',
+				  pb_region_name(name, side->region,
+						 sizeof(side->region)))) {
+		err_msg("%s: %s '%s' is not a copy side (host, or <region>[@<offset>])",
+			in->cmd, what, spec);
 		return -1;
 	}
-	memcpy(side->region, spec, n);
-	side->region[n] = '\0';
+	if (at) {
+		char off_what[32];
+
+		snprintf(off_what, sizeof(off_what), "offset of %s", what);
+		return size_arg(in, off_what, at + 1, false, &side->offset);
+	}
 	return 0;
 }
 
@@ -474,29 +493,27 @@ static void pr_dma_addr(struct pr *p, const char *key, const char *label,
 	pr_str(p, key, label, addr ? buf : NULL);
 }
 
-static int cmd_copy(struct pr *p, int argc, char **argv)
+static void pr_copy_side(struct pr *p, const char *key, const char *label,
+			 const char *off_key, const char *off_label,
+			 const struct copy_side *side)
+{
+	pr_str(p, key, label, side->host ? "host" : side->region);
+	pr_u64(p, off_key, off_label, side->offset);
+}
+
+static int cmd_copy(struct pr *p, const struct invocation *in)
 {
 	struct copy_side src = { 0 }, dst = { 0 };
 	struct pb_copy_result res;
-	bool verify = false;
 	struct pb_ctx *ctx;
 	uint64_t len, seed;
 	long bad = -1;
 	int ret = EXIT_RUNTIME;
 
-	if (argc == 4) {
-		if (strcmp(argv[3], "--verify")) {
-			err_msg("unknown copy option '%s'", argv[3]);
-			return EXIT_USAGE;
-		}
-		verify = true;
-	}
-	if (copy_side_parse(&src, argv[0]) || copy_side_parse(&dst, argv[1]))
+	if (copy_side_parse(in, "<src>", &src, in->argv[0]) ||
+	    copy_side_parse(in, "<dst>", &dst, in->argv[1]) ||
+	    size_arg(in, "<len>", in->argv[2], true, &len))
 		return EXIT_USAGE;
-	if (pb_parse_size(argv[2], &len) || !len || len > SIZE_MAX) {
-		err_msg("'%s' is not a length (bytes, or with K, M, G)", argv[2]);
-		return EXIT_USAGE;
-	}
 
 	ctx = pb_open();
 	if (!ctx) {
@@ -507,7 +524,7 @@ static int cmd_copy(struct pr *p, int argc, char **argv)
 		goto out;
 
 	seed = (uint64_t)getpid() << 32 | (uint64_t)time(NULL);
-	if (verify) {
+	if (in->verify) {
 		pb_fill_pattern(copy_side_bytes(&src), len, seed);
 		/* a different pattern, so stale data cannot pass */
 		pb_fill_pattern(copy_side_bytes(&dst), len, ~seed);
@@ -518,20 +535,24 @@ static int cmd_copy(struct pr *p, int argc, char **argv)
 			(unsigned long long)len, pb_strerror(errno));
 		goto out;
 	}
-	if (verify)
+	if (in->verify)
 		bad = pb_verify_pattern(copy_side_bytes(&dst), len, seed);
 
 	pr_obj_begin(p, "copy");
-	pr_str(p, "source", "source", src.spec);
-	pr_str(p, "destination", "destination", dst.spec);
+	pr_copy_side(p, "source", "source", "source_offset", "source offset",
+		     &src);
+	pr_copy_side(p, "destination", "destination", "destination_offset",
+		     "destination offset", &dst);
 	pr_size(p, "bytes", "bytes", res.copied);
-	pr_str(p, "channel", "DMA channel", res.channel);
-	pr_str(p, "engine", "DMA engine", res.engine);
+	pr_str(p, "channel", "DMA channel", res.channel[0] ? res.channel : NULL);
+	pr_str(p, "engine", "DMA engine", res.engine[0] ? res.engine : NULL);
 	pr_dma_addr(p, "source_dma", "source DMA address", res.src_dma);
 	pr_dma_addr(p, "destination_dma", "destination DMA address",
 		    res.dst_dma);
-	if (verify)
+	if (in->verify)
 		pr_bool(p, "verified", "verified byte for byte", bad < 0);
+	else
+		pr_str(p, "verified", "verified byte for byte", NULL);
 	pr_obj_end(p);
 	if (bad >= 0)
 		err_msg("verification failed: byte %ld of the destination differs",
@@ -545,98 +566,291 @@ out:
 	return ret;
 }
 
+static int cmd_help(struct pr *p, const struct invocation *in);
+
 static const struct cmd cmds[] = {
-	{ "list", "", "list exported regions", 0, 0, cmd_list },
-	{ "bind", "<BDF>",
-	  "hand a PCI device to peerbridge (driver_override, unbind, probe)",
+	{ "list", "", 0, "list exported regions", 0, 0, cmd_list },
+	{ "bind", "<BDF>", OPT_FORCE,
+	  "hand a PCI device to peerbridge (driver_override, unbind, probe); a device in use is refused without --force, and a failed probe gives it back to its driver",
 	  1, 1, cmd_bind },
-	{ "unbind", "<BDF>",
+	{ "unbind", "<BDF>", 0,
 	  "revoke a device's regions and hand it back to its own driver",
 	  1, 1, cmd_unbind },
-	{ "exports", "",
+	{ "exports", "", 0,
 	  "list live dma-bufs of peer memory: owner, range, state, importers",
 	  0, 0, cmd_exports },
-	{ "copy", "<src> <dst> <len> [--verify]",
-	  "DMA len bytes; a side is host or <region>[@offset]; --verify checks every byte",
-	  3, 4, cmd_copy },
-	{ "check", "<exporter> <importer> [--validate[=<len>]]",
-	  "can importer reach exporter's memory, why, what to change; --validate moves data both ways",
-	  2, 3, cmd_check },
-	{ "topo", "",
+	{ "copy", "<src> <dst> <len>", OPT_VERIFY,
+	  "DMA <len> bytes; a side is host or <region>[@<offset>]",
+	  3, 3, cmd_copy },
+	{ "check", "<exporter> <importer>", OPT_VALIDATE,
+	  "can importer reach exporter's memory, why, what to change",
+	  2, 2, cmd_check },
+	{ "topo", "", 0,
 	  "path matrix of peer memory, GPUs, RDMA devices, NVMe and DMA engines",
 	  0, 0, cmd_topo },
-	{ "doctor", "",
+	{ "doctor", "", 0,
 	  "check what peer-to-peer needs here: OK, WARN or FAIL, with what to do",
 	  0, 0, cmd_doctor },
+	{ "help", "[<command>]", 0, "every command's usage, or one's", 0, 1,
+	  cmd_help },
 };
+
+static const struct cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(name, cmds[i].name))
+			return &cmds[i];
+	return NULL;
+}
+
+/* "bind [-f|--force] <BDF>" */
+static void cmd_synopsis(FILE *out, const struct cmd *c)
+{
+	size_t i;
+
+	fprintf(out, "%s", c->name);
+	for (i = 0; i < ARRAY_SIZE(cmd_opts); i++)
+		if (c->opts & cmd_opts[i].bit)
+			fprintf(out, " %s", cmd_opts[i].usage);
+	fprintf(out, "%s%s\n", *c->args ? " " : "", c->args);
+}
+
+static void cmd_usage(FILE *out, const struct cmd *c)
+{
+	size_t i;
+
+	fputs("usage: pbctl [-j|--json] ", out);
+	cmd_synopsis(out, c);
+	fprintf(out, "\n%s\n", c->help);
+	if (c->opts)
+		fputs("\noptions:\n", out);
+	for (i = 0; i < ARRAY_SIZE(cmd_opts); i++)
+		if (c->opts & cmd_opts[i].bit)
+			fprintf(out, "  %s\n", cmd_opts[i].help);
+}
 
 static void usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: pbctl [-j|--json] <command> [args]\n\ncommands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(out, "  %-6s %s\n         %s\n", cmds[i].name,
-			cmds[i].args, cmds[i].help);
-	fprintf(out, "\nexit status: 0 ok, 1 runtime error (check: no path; doctor: a problem),\n"
-		"2 usage error\n");
+	fputs("usage: pbctl [-j|--json] <command> [options] [operands]\n"
+	      "       pbctl <command> --help, pbctl help <command>: that command's usage\n"
+	      "       pbctl --version\n\ncommands:\n", out);
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		fputs("  ", out);
+		cmd_synopsis(out, &cmds[i]);
+		fprintf(out, "      %s\n", cmds[i].help);
+	}
+	fputs("\noptions, anywhere on the line:\n"
+	      "  -j, --json     JSON output, the stable interface\n"
+	      "  -h, --help     this text, or a command's usage\n"
+	      "      --version  the versions of pbctl, libpeerbridge and peerbridge.ko's ABI\n"
+	      "\nexit status: 0 ok, 1 runtime error (check: no path; doctor: a problem),\n"
+	      "2 usage error\n", out);
+}
+
+/* people's text even under -j: the document stays empty */
+static int cmd_help(struct pr *p, const struct invocation *in)
+{
+	const struct cmd *c = in->argc ? find_cmd(in->argv[0]) : NULL;
+
+	if (in->argc && !c) {
+		err_msg("help: unknown command '%s' ('pbctl --help' lists them)",
+			in->argv[0]);
+		return EXIT_USAGE;
+	}
+	p->json = false;
+	if (c)
+		cmd_usage(p->out, c);
+	else
+		usage(p->out);
+	return 0;
+}
+
+/* pbctl's, libpeerbridge's and the module's versions; an absent module is one */
+static int show_version(struct pr *p)
+{
+	struct pb_ctx *ctx = pb_open();
+	struct pb_info info = { 0 };
+	bool loaded = ctx || errno != ENOENT;
+	char abi[24];
+
+	if (!ctx || pb_get_info(ctx, &info)) {
+		if (loaded)
+			err_msg("cannot ask peerbridge.ko its ABI: %s",
+				pb_strerror(errno));
+		abi[0] = '\0';
+	} else {
+		snprintf(abi, sizeof(abi), "%u.%u", info.abi_major,
+			 info.abi_minor);
+	}
+	pb_close(ctx);
+	pr_obj_begin(p, "version");
+	pr_str(p, "pbctl", "pbctl", PB_VERSION);
+	pr_str(p, "library", "libpeerbridge", pb_version());
+	pr_bool(p, "module_loaded", "peerbridge.ko loaded", loaded);
+	if (abi[0])
+		pr_str(p, "module_abi", "peerbridge.ko ABI", abi);
+	else
+		pr_null(p, "module_abi", "peerbridge.ko ABI", loaded ? "?" : "-");
+	pr_obj_end(p);
+	return 0;
+}
+
+/* the command: the first operand, which is the first word not an option */
+static const char *find_cmd_name(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (argv[i][0] != '-' || !argv[i][1])
+			return argv[i];
+	}
+	return NULL;
+}
+
+/* the options @c takes (every command's, and its own), for getopt_long */
+static void build_opts(const struct cmd *c, struct option *opts, char *shorts)
+{
+	size_t i, n = 0, ns;
+
+	strcpy(shorts, "-jh");	/* '-': operands come back in order */
+	ns = strlen(shorts);
+	for (i = 0; i < ARRAY_SIZE(global_opts); i++)
+		opts[n++] = global_opts[i];
+	for (i = 0; c && i < ARRAY_SIZE(cmd_opts); i++) {
+		if (!(c->opts & cmd_opts[i].bit))
+			continue;
+		opts[n++] = cmd_opts[i].opt;
+		if (cmd_opts[i].opt.val < 0x100)
+			shorts[ns++] = (char)cmd_opts[i].opt.val;
+	}
+	shorts[ns] = '\0';
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* getopt said '?': what was wrong with argv[optind - 1] */
+static void bad_option(const char *cmd, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (!strncmp(arg, "--", 2) && strchr(arg, '=') && optopt)
+		err_msg("%s%soption '%.*s' takes no value", cmd ? cmd : "",
+			cmd ? ": " : "", (int)(strchr(arg, '=') - arg), arg);
+	else if (optopt && strncmp(arg, "--", 2))
+		err_msg("%s%sunknown option '-%c'", cmd ? cmd : "",
+			cmd ? ": " : "", optopt);
+	else
+		err_msg("%s%sunknown option '%s'", cmd ? cmd : "",
+			cmd ? ": " : "", arg);
+}
+
+static void usage_hint(const struct cmd *c)
+{
+	if (c)
+		err_msg("usage: pbctl %s%s%s ('pbctl %s --help' says more)",
+			c->name, *c->args ? " " : "", c->args, c->name);
+	else
+		err_msg("'pbctl --help' lists the commands and options");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd *cmd = NULL;
-	bool json = false;
+	struct option opts[ARRAY_SIZE(global_opts) + ARRAY_SIZE(cmd_opts) + 1];
+	struct invocation in = { 0 };
+	const char *name = find_cmd_name(argc, argv);
+	const struct cmd *cmd = name ? find_cmd(name) : NULL;
+	bool json = false, help = false, version = false;
+	char shorts[16], **ops;
+	int c, nops = 0, ret;
 	struct pr p;
-	size_t i;
-	int c, nargs, ret;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	if (name && !cmd) {
+		err_msg("unknown command '%s'", name);
+		usage_hint(NULL);
+		return EXIT_USAGE;
+	}
+	ops = calloc(argc, sizeof(*ops));
+	if (!ops) {
+		err_msg("out of memory");
+		return EXIT_RUNTIME;
+	}
+	build_opts(cmd, opts, shorts);
+	opterr = 0;	/* getopt's messages would not say "pbctl: " */
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		switch (c) {
+		case 1:
+			ops[nops++] = optarg;
+			break;
 		case 'j':
 			json = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			help = true;
+			break;
+		case VAL_VERSION:
+			version = true;
+			break;
+		case 'f':
+			in.force = true;
+			break;
+		case VAL_VERIFY:
+			in.verify = true;
+			break;
+		case VAL_VALIDATE:
+			in.validate = optarg ? optarg : "";
+			break;
 		default:
-			usage(stderr);
+			bad_option(name, argv);
+			usage_hint(cmd);
+			free(ops);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[optind], cmds[i].name))
-			cmd = &cmds[i];
-	if (!cmd) {
-		err_msg("unknown command '%s'", argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	nargs = argc - optind - 1;
-	if (nargs < cmd->min_args || nargs > cmd->max_args) {
-		err_msg("usage: pbctl %s %s", cmd->name, cmd->args);
-		return EXIT_USAGE;
-	}
+	while (optind < argc)	/* after "--" */
+		ops[nops++] = argv[optind++];
 
 	pr_init(&p, stdout, json);
-	ret = cmd->fn(&p, nargs, argv + optind + 1);
-	if (ret & EXIT_PRINTED) {
-		pr_finish(&p);
-		return ret & ~EXIT_PRINTED;
+	in.cmd = name;
+	in.argc = nops - 1;
+	in.argv = ops + 1;
+	if (help) {
+		/* "pbctl bind --help" is "pbctl help bind" */
+		in.argc = cmd ? 1 : 0;
+		in.argv = ops;
+		ret = cmd_help(&p, &in);
+	} else if (version && cmd) {
+		err_msg("--version takes no command");
+		ret = EXIT_USAGE;
+	} else if (version) {
+		ret = show_version(&p);
+	} else if (!cmd) {
+		err_msg("no command given");
+		usage_hint(NULL);
+		ret = EXIT_USAGE;
+	} else if (in.argc < cmd->min_args) {
+		err_msg("%s: missing operand (it takes %s)", cmd->name,
+			cmd->args);
+		usage_hint(cmd);
+		ret = EXIT_USAGE;
+	} else if (in.argc > cmd->max_args) {
+		err_msg("%s: unexpected operand '%s'", cmd->name,
+			in.argv[cmd->max_args]);
+		usage_hint(cmd);
+		ret = EXIT_USAGE;
+	} else {
+		ret = cmd->fn(&p, &in);
 	}
-	if (ret) {
+	free(ops);
+	if (ret && !(ret & EXIT_PRINTED)) {
 		/* commands print only once they succeed */
 		pr_discard(&p);
 		return ret;
 	}
 	pr_finish(&p);
-	return 0;
+	return ret & ~EXIT_PRINTED;
 }

@@ -93,7 +93,6 @@ static int vside_open(struct pb_ctx *ctx, struct copy_side *s,
 			name, bdf);
 		return -1;
 	}
-	s->spec = s->region;
 	return copy_side_open(ctx, s, len);
 }
 
@@ -191,36 +190,19 @@ out:
 	return ret;
 }
 
-int cmd_check(struct pr *p, int argc, char **argv)
+int cmd_check(struct pr *p, const struct invocation *in)
 {
-	const char *names[2], *opt = NULL;
+	const char *const *names = (const char *const *)in->argv;
 	struct pb_path_info v;
 	struct pb_ctx *ctx;
 	uint64_t vlen = 0;
-	int i, n = 0, ret = EXIT_RUNTIME;
+	int ret = EXIT_RUNTIME;
 
-	/* --validate may come anywhere after the command */
-	for (i = 0; i < argc; i++) {
-		if (!strncmp(argv[i], "--", 2))
-			opt = argv[i];
-		else if (n < 2)
-			names[n++] = argv[i];
-	}
-	if (n != 2) {
-		err_msg("usage: pbctl check <exporter> <importer> [--validate[=<len>]]");
+	if (in->validate && !*in->validate)
+		vlen = 1 << 20;
+	else if (in->validate &&
+		 size_arg(in, "--validate", in->validate, true, &vlen))
 		return EXIT_USAGE;
-	}
-	if (opt) {
-		if (!strcmp(opt, "--validate")) {
-			vlen = 1 << 20;
-		} else if (strncmp(opt, "--validate=", 11) ||
-			   pb_parse_size(opt + 11, &vlen) || !vlen ||
-			   vlen > SIZE_MAX) {
-			err_msg("unknown check option '%s' (--validate or --validate=<len>)",
-				opt);
-			return EXIT_USAGE;
-		}
-	}
 	ctx = pb_open();
 	if (!ctx) {
 		err_msg("%s", pb_strerror(errno));
@@ -235,8 +217,13 @@ int cmd_check(struct pr *p, int argc, char **argv)
 	pr_str(p, "importer", "importer", v.importer);
 	pr_path(p, &v);
 	ret = v.map == PB_MAP_NONE ? EXIT_RUNTIME | EXIT_PRINTED : 0;
-	if (vlen && validate(p, ctx, names[0], names[1], &v, vlen))
+	/* the key is there either way: null when not asked, or failed */
+	if (!vlen) {
+		pr_str(p, "validate", "validated", NULL);
+	} else if (validate(p, ctx, names[0], names[1], &v, vlen)) {
+		pr_str(p, "validate", "validated", NULL);
 		ret = EXIT_RUNTIME | EXIT_PRINTED;
+	}
 out:
 	pb_close(ctx);
 	return ret;
@@ -263,8 +250,7 @@ struct tdev {
 	unsigned int kinds;
 	char names[8][PB_REGION_NAME_MAX];
 	unsigned int nr_names;
-	char desc[128];
-	struct pci_dev *pdev;
+	struct pci_dev *pdev;	/* NULL if libpci does not know it */
 };
 
 struct tdevs {
@@ -308,13 +294,6 @@ static void tdev_not_pci(struct tdevs *t, const char *what)
 	if (t->nr_not_pci < 8)
 		snprintf(t->not_pci[t->nr_not_pci++], sizeof(t->not_pci[0]),
 			 "%s", what);
-}
-
-static void pci_bdf(struct pci_dev *d, char bdf[PB_BDF_LEN])
-{
-	/* 16-bit domains: a BDF is "dddd:bb:dd.f" throughout peerbridge */
-	snprintf(bdf, PB_BDF_LEN, "%04x:%02x:%02x.%x", d->domain & 0xffff,
-		 d->bus, d->dev & 0x1f, d->func & 7);
 }
 
 static void scan_drm(struct tdevs *t)
@@ -398,7 +377,11 @@ static int tdev_cmp(const void *a, const void *b)
 		      ((const struct tdev *)b)->bdf);
 }
 
-/* every device that matters, named by libpci; call tdevs_free() after */
+/*
+ * Every device that matters, found by libpci and the device classes; call
+ * tdevs_free() after.  Without libpci (a message said why), only those of
+ * the classes.
+ */
 static void tdevs_scan(struct tdevs *t)
 {
 	struct pci_dev *d;
@@ -406,13 +389,14 @@ static void tdevs_scan(struct tdevs *t)
 	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
-	t->pacc = pci_alloc();
-	pci_init(t->pacc);
-	pci_scan_bus(t->pacc);
-	for (d = t->pacc->devices; d; d = d->next) {
-		pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS |
-				 PCI_FILL_PARENT);
-		pci_bdf(d, bdf);
+	t->pacc = pb_pci_open();
+	if (!t->pacc)
+		err_msg("libpci: %s: no PCI devices by class, no names", pb_pci_error());
+	for (d = t->pacc ? t->pacc->devices : NULL; d; d = d->next) {
+		if (pb_pci_fill(d, PCI_FILL_IDENT | PCI_FILL_CLASS |
+				   PCI_FILL_PARENT) < 0)
+			continue;
+		pb_pci_bdf(d, bdf);
 		if ((d->device_class >> 8) == PCI_BASE_CLASS_DISPLAY)
 			tdev_add(t, bdf, K_GPU, NULL);
 		if (d->device_class == PCI_CLASS_NVME)
@@ -428,32 +412,25 @@ static void tdevs_scan(struct tdevs *t)
 		struct tdev *td = &t->d[i];
 
 		snprintf(td->id, sizeof(td->id), "d%u", i);
-		for (d = t->pacc->devices; d; d = d->next) {
-			pci_bdf(d, bdf);
-			if (strcmp(bdf, td->bdf))
-				continue;
-			td->pdev = d;
-			pci_lookup_name(t->pacc, td->desc, sizeof(td->desc),
-					PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
-					d->vendor_id, d->device_id);
-		}
+		td->pdev = t->pacc ? pb_pci_find(t->pacc, td->bdf) : NULL;
 	}
 }
 
 static void tdevs_free(struct tdevs *t)
 {
 	free(t->d);
-	pci_cleanup(t->pacc);
+	if (t->pacc)
+		pci_cleanup(t->pacc);
 }
 
-static void pr_devices(struct pr *p, const struct tdevs *t)
+static void pr_devices(struct pr *p, struct tdevs *t)
 {
-	const char *kinds[K_MAX], *names[8];
+	const char *kinds[K_MAX], *names[8], *np[8];
 	unsigned int i, k, n;
 
 	pr_list_begin(p, "devices");
 	for (i = 0; i < t->n; i++) {
-		const struct tdev *d = &t->d[i];
+		struct tdev *d = &t->d[i];
 
 		for (k = n = 0; k < K_MAX; k++)
 			if (d->kinds & (1U << k))
@@ -465,18 +442,14 @@ static void pr_devices(struct pr *p, const struct tdevs *t)
 		for (k = 0; k < d->nr_names; k++)
 			names[k] = d->names[k];
 		pr_strv(p, "names", "NAMES", names, d->nr_names);
-		pr_str(p, "description", "DESCRIPTION", d->desc);
+		pr_pci_ident(p, t->pacc, d->pdev);
 		pr_obj_end(p);
 	}
 	pr_list_end(p);
-	if (t->nr_not_pci) {
-		const char *np[8];
-
-		for (i = 0; i < t->nr_not_pci; i++)
-			np[i] = t->not_pci[i];
-		pr_strv(p, "not_pci", "not PCI devices (no peer path to check)",
-			np, t->nr_not_pci);
-	}
+	for (i = 0; i < t->nr_not_pci; i++)
+		np[i] = t->not_pci[i];
+	pr_strv(p, "not_pci", "not PCI devices (no peer path to check)", np,
+		t->nr_not_pci);
 }
 
 /* ---- topo ---------------------------------------------------------------- */
@@ -486,7 +459,7 @@ static const char topo_legend[] =
 	"PHB a host bridge, NODE host bridges of one NUMA node, SYS across NUMA nodes; "
 	"no mark: PCI bus address, ~ through the host bridge, ! refused (see refusals)";
 
-int cmd_topo(struct pr *p, int argc, char **argv)
+int cmd_topo(struct pr *p, const struct invocation *in)
 {
 	struct pb_path_info *vs, *v;
 	struct tdevs t;
@@ -545,7 +518,7 @@ int cmd_topo(struct pr *p, int argc, char **argv)
 			pr_str(p, "importer", "IMPORTER", t.d[j].id);
 			pr_str(p, "path", "PATH", pb_path_name(v->path));
 			pr_str(p, "reason", "WHY", v->reason_text);
-			pr_str(p, "fix", "FIX", v->fix);
+			pr_str(p, "fix", "FIX", v->fix[0] ? v->fix : NULL);
 			pr_obj_end(p);
 		}
 	}
@@ -854,19 +827,24 @@ static bool cpu_routes(void)
 
 static void doctor_host_bridge(struct doctor *dr, struct tdevs *t)
 {
-	char policy[16] = "", path[PATH_MAX], name[128];
-	struct pci_dev *rc = root_complex(t->pacc, 0);
+	char policy[16] = "", path[PATH_MAX], name[260], vbuf[128], dbuf[128];
+	struct pci_dev *rc = t->pacc ? root_complex(t->pacc, 0) : NULL;
 	bool listed = false, same_only = false, amd = cpu_routes();
 
 	if (!sysfs_path(path, "module/peerbridge/parameters/host_bridge"))
 		pb_read_text(path, policy, sizeof(policy));
+	if (rc && pb_pci_fill(rc, PCI_FILL_IDENT) < 0)
+		rc = NULL;
 	if (rc) {
-		pci_fill_info(rc, PCI_FILL_IDENT);
+		const char *vn = pb_pci_name(t->pacc, vbuf, sizeof(vbuf),
+					     rc->vendor_id, -1);
+		const char *dn = pb_pci_name(t->pacc, dbuf, sizeof(dbuf),
+					     rc->vendor_id, rc->device_id);
+
 		listed = pb_topo_root_listed(rc->vendor_id, rc->device_id,
 					     &same_only);
-		pci_lookup_name(t->pacc, name, sizeof(name),
-				PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
-				rc->vendor_id, rc->device_id);
+		snprintf(name, sizeof(name), "%s %s",
+			 vn ? vn : "unknown vendor", dn ? dn : "unknown device");
 	} else {
 		snprintf(name, sizeof(name), "unknown");
 	}
@@ -914,13 +892,15 @@ static void doctor_acs(struct doctor *dr, struct tdevs *t)
 			struct pci_cap *cap;
 			u16 ctrl;
 
-			pci_fill_info(b, PCI_FILL_EXT_CAPS | PCI_FILL_PARENT);
+			if (pb_pci_fill(b, PCI_FILL_EXT_CAPS |
+					   PCI_FILL_PARENT) < 0)
+				break;
 			cap = pci_find_cap(b, PCI_EXT_CAP_ID_ACS,
 					   PCI_CAP_EXTENDED);
 			if (!cap)
 				continue;
 			ctrl = pci_read_word(b, cap->addr + PCI_ACS_CTRL);
-			pci_bdf(b, bdf);
+			pb_pci_bdf(b, bdf);
 			if (!(ctrl & PB_ACS_REDIRECT) || strstr(list, bdf))
 				continue;
 			snprintf(list + strlen(list), sizeof(list) - strlen(list),
@@ -943,7 +923,7 @@ static void doctor_acs(struct doctor *dr, struct tdevs *t)
 	}
 }
 
-int cmd_doctor(struct pr *p, int argc, char **argv)
+int cmd_doctor(struct pr *p, const struct invocation *in)
 {
 	struct doctor dr = { .p = p, .worst = OK };
 	struct peerbridge_info info;

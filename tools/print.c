@@ -188,17 +188,27 @@ static void pr_text(struct pr *p, const char *label, const char *text)
 	p->ncells++;
 }
 
-void pr_str(struct pr *p, const char *key, const char *label,
-	    const char *val)
+void pr_null(struct pr *p, const char *key, const char *label,
+	     const char *text)
 {
 	if (p->json) {
 		pr_json_key(p, key);
-		if (val)
-			pr_json_string(p->out, val);
-		else
-			fputs("null", p->out);
+		fputs("null", p->out);
 	} else {
-		pr_text(p, label, val ? val : "-");
+		pr_text(p, label, text);
+	}
+}
+
+void pr_str(struct pr *p, const char *key, const char *label,
+	    const char *val)
+{
+	if (!val) {
+		pr_null(p, key, label, "-");
+	} else if (p->json) {
+		pr_json_key(p, key);
+		pr_json_string(p->out, val);
+	} else {
+		pr_text(p, label, val);
 	}
 }
 

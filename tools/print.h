@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PB_JSON_SCHEMA 1
+#define PB_JSON_SCHEMA 2
 
 struct pr_cell;
 
@@ -37,6 +37,12 @@ void pr_obj_end(struct pr *p);
 /* a NULL @val is JSON null and "-" for people */
 void pr_str(struct pr *p, const char *key, const char *label,
 	    const char *val);
+/*
+ * JSON null, and @text for people: "-" for a value that does not exist,
+ * "?" for one that could not be read, or a word ("not loaded").
+ */
+void pr_null(struct pr *p, const char *key, const char *label,
+	     const char *text);
 /* a JSON array of strings; people see them joined with commas, or "-" */
 void pr_strv(struct pr *p, const char *key, const char *label,
 	     const char *const *vals, unsigned int n);

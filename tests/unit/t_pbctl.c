@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pbctl as a black box: the built binary run against a fake sysfs tree
- * ($PEERBRIDGE_SYSFS), checking exit codes and both renderings.
+ * ($PEERBRIDGE_SYSFS), checking exit codes, messages and both renderings.
+ * Where bind needs the kernel to react (a driver that lets go, a probe
+ * that takes the device or not), a child plays the kernel: the sysfs
+ * files pbctl writes are FIFOs it reads in the order the kernel would see
+ * them, changing the device's driver link on the way.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +18,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pci/pci.h>
+
+#include "pb_util.h"
 #include "unit.h"
 
+#define DEV	"0000:03:00.0"
+#define DEVDIR	"bus/pci/devices/" DEV
+
 static char root[] = "/tmp/pbctl-sysfs.XXXXXX";
+static char err[8192];		/* pbctl's stderr of the last run() */
 
 static void put(const char *rel, const char *text)
 {
@@ -27,6 +41,23 @@ static void put(const char *rel, const char *text)
 	fclose(f);
 }
 
+/* what pbctl wrote into a fake sysfs file */
+static const char *got(const char *rel)
+{
+	static char text[256];
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	ck_assert_msg(f, "open %s", path);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
 static void dir(const char *rel)
 {
 	char cmd[600];
@@ -35,34 +66,83 @@ static void dir(const char *rel)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+static void link_to(const char *rel, const char *target)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	unlink(path);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+/* a PCI device as sysfs shows it to libpci */
+static void fake_pci(const char *bdf, const char *vendor, const char *device)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
+	dir(rel);
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/vendor", bdf);
+	put(rel, vendor);
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/device", bdf);
+	put(rel, device);
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/class", bdf);
+	put(rel, "0x050000\n");
+}
+
 static void fake_region(const char *name, const char *bdf, const char *bar,
 			const char *size, bool node)
 {
-	char rel[256], target[256], link[512];
+	static const char *const attrs[][2] = {
+		{ "offset", "0\n" }, { "state", "live\n" }, { "wc", "1\n" },
+		{ "exports", "2\n" }, { "attachments", "1\n" },
+	};
+	char rel[256], target[256];
+	unsigned int i;
 
 	snprintf(rel, sizeof(rel), "class/pbmem/%s", name);
 	dir(rel);
 	snprintf(rel, sizeof(rel), "class/pbmem/%s/bar", name);
 	put(rel, bar);
-	snprintf(rel, sizeof(rel), "class/pbmem/%s/offset", name);
-	put(rel, "0\n");
 	snprintf(rel, sizeof(rel), "class/pbmem/%s/size", name);
 	put(rel, size);
-	snprintf(rel, sizeof(rel), "class/pbmem/%s/state", name);
-	put(rel, "live\n");
-	snprintf(rel, sizeof(rel), "class/pbmem/%s/wc", name);
-	put(rel, "1\n");
-	snprintf(rel, sizeof(rel), "class/pbmem/%s/exports", name);
-	put(rel, "2\n");
-	snprintf(rel, sizeof(rel), "class/pbmem/%s/attachments", name);
-	put(rel, "1\n");
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		snprintf(rel, sizeof(rel), "class/pbmem/%s/%s", name, attrs[i][0]);
+		put(rel, attrs[i][1]);
+	}
 	if (node) {
 		snprintf(rel, sizeof(rel), "class/pbmem/%s/dev", name);
 		put(rel, "240:0\n");
 	}
 	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
-	snprintf(link, sizeof(link), "%s/class/pbmem/%s/device", root, name);
-	ck_assert_int_eq(symlink(target, link), 0);
+	snprintf(rel, sizeof(rel), "class/pbmem/%s/device", name);
+	link_to(rel, target);
+}
+
+/* peerbridge.ko loaded: its class and its PCI driver */
+static void fake_module(void)
+{
+	dir("class/pbmem");
+	dir("bus/pci/drivers/peerbridge");
+}
+
+/* the device bound to @drv (NULL: no driver), with the files bind writes */
+static void fake_driver(const char *drv)
+{
+	char rel[256];
+
+	put(DEVDIR "/driver_override", "(null)\n");
+	put("bus/pci/drivers_probe", "");
+	if (!drv)
+		return;
+	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", drv);
+	dir(rel);
+	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/unbind", drv);
+	put(rel, "");
+	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/bind", drv);
+	put(rel, "");
+	snprintf(rel, sizeof(rel), "../../drivers/%s", drv);
+	link_to(DEVDIR "/driver", rel);
 }
 
 static void setup(void)
@@ -70,7 +150,7 @@ static void setup(void)
 	strcpy(root, "/tmp/pbctl-sysfs.XXXXXX");
 	ck_assert(mkdtemp(root));
 	setenv("PEERBRIDGE_SYSFS", root, 1);
-	dir("bus/pci/devices/0000:03:00.0");
+	fake_pci(DEV, "0x1af4\n", "0x1110\n");
 }
 
 static void teardown(void)
@@ -81,185 +161,353 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* run pbctl; stdout (and stderr too when @merge) into out; exit status */
-static int run(char *out, size_t outsz, bool merge, const char *args)
+/*
+ * Run pbctl: its stdout into out, its stderr into err; its exit status.
+ * Every line it writes to stderr must start with "pbctl: ".
+ */
+static int run(char *out, size_t outsz, const char *args)
 {
-	char cmd[1024];
+	char cmd[1024], *line, *save = NULL, lines[sizeof(err)];
 	size_t n;
 	FILE *f;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s/pbctl %s %s", PB_BUILD_DIR, args,
-		 merge ? "2>&1" : "2>/dev/null");
+	snprintf(cmd, sizeof(cmd), "%s/pbctl %s 2>%s/.stderr", PB_BUILD_DIR,
+		 args, root);
 	f = popen(cmd, "r");
 	ck_assert(f);
 	n = fread(out, 1, outsz - 1, f);
 	out[n] = '\0';
 	st = pclose(f);
 	ck_assert(WIFEXITED(st));
+	snprintf(err, sizeof(err), "%s", got(".stderr"));
+	memcpy(lines, err, sizeof(lines));
+	for (line = strtok_r(lines, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		ck_assert_msg(!strncmp(line, "pbctl: ", 7),
+			      "stderr line without \"pbctl: \": %s", line);
 	return WEXITSTATUS(st);
 }
 
-START_TEST(help_exits_0_and_lists_commands)
-{
-	char out[4096];
+#define assert_err(s)	ck_assert_msg(strstr(err, s), "no \"%s\" in stderr: %s", s, err)
+#define assert_out(o, s) ck_assert_msg(strstr(o, s), "no \"%s\" in: %s", s, o)
 
-	ck_assert_int_eq(run(out, sizeof(out), false, "--help"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "list"));
-	ck_assert_ptr_nonnull(strstr(out, "bind"));
-	ck_assert_ptr_nonnull(strstr(out, "unbind"));
+/* ---- the fake kernel ------------------------------------------------------ */
+
+/*
+ * One write the kernel takes: the FIFO pbctl writes, and where the
+ * device's driver link points just before (NULL: unchanged, "": none).
+ * pbctl cannot finish opening the FIFO before then, so it sees the link
+ * change exactly between its previous write and this one.
+ */
+struct kstep {
+	const char *fifo;
+	const char *driver;
+};
+
+static pid_t kernel_pid;
+
+static void kernel_start(const struct kstep *steps, unsigned int n)
+{
+	char path[512], text[256];
+	unsigned int i;
+	FILE *log;
+	ssize_t len;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, steps[i].fifo);
+		unlink(path);
+		if (mkfifo(path, 0600))
+			ck_assert_int_eq(errno, EEXIST);	/* a step again */
+	}
+	kernel_pid = fork();
+	ck_assert_int_ge(kernel_pid, 0);
+	if (kernel_pid)
+		return;
+	snprintf(path, sizeof(path), "%s/.klog", root);
+	log = fopen(path, "w");
+	for (i = 0; log && i < n; i++) {
+		if (steps[i].driver && !*steps[i].driver) {
+			snprintf(path, sizeof(path), "%s/" DEVDIR "/driver", root);
+			unlink(path);
+		} else if (steps[i].driver) {
+			snprintf(text, sizeof(text), "../../drivers/%s",
+				 steps[i].driver);
+			snprintf(path, sizeof(path), "%s/" DEVDIR "/driver", root);
+			unlink(path);
+			if (symlink(text, path))
+				break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", root, steps[i].fifo);
+		fd = open(path, O_RDONLY);
+		len = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+		if (len < 0)
+			break;
+		text[len] = '\0';
+		close(fd);
+		fprintf(log, "%s=%s\n", steps[i].fifo, text);
+		fflush(log);
+	}
+	_exit(0);
+}
+
+/*
+ * What the kernel was told, one "file=text" line a write.  It logs the
+ * last write after pbctl is done with it: give it a second to finish, and
+ * stop it if it still waits for a write that never comes.
+ */
+static const char *kernel_stop(void)
+{
+	int i;
+
+	for (i = 0; i < 100 && !waitpid(kernel_pid, NULL, WNOHANG); i++)
+		usleep(10000);
+	if (i == 100) {
+		kill(kernel_pid, SIGKILL);
+		waitpid(kernel_pid, NULL, 0);
+	}
+	return got(".klog");
+}
+
+/* ---- usage ---------------------------------------------------------------- */
+
+START_TEST(help_exits_0_and_lists_every_command)
+{
+	static const char *const cmds[] = {
+		"list", "bind", "unbind", "exports", "copy", "check", "topo",
+		"doctor", "help",
+	};
+	char out[8192], want[32];
+	unsigned int i;
+
+	ck_assert_int_eq(run(out, sizeof(out), "--help"), 0);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(want, sizeof(want), "\n  %s", cmds[i]);
+		assert_out(out, want);
+	}
+	ck_assert_str_eq(err, "");
 }
 END_TEST
 
-START_TEST(no_command_is_usage_exit_2)
+START_TEST(no_command_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run(out, sizeof(out), true, ""), 2);
-	ck_assert_ptr_nonnull(strstr(out, "usage:"));
-}
-END_TEST
-
-START_TEST(unknown_command_is_usage_exit_2)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), true, "frobnicate"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "unknown command 'frobnicate'"));
-}
-END_TEST
-
-START_TEST(unknown_option_is_usage_exit_2)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), false, "--bogus list"), 2);
-}
-END_TEST
-
-START_TEST(missing_argument_is_usage_exit_2)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), true, "bind"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "pbctl bind <BDF>"));
-}
-END_TEST
-
-START_TEST(malformed_bdf_is_usage_exit_2)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), true, "bind 03:00.9"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "not a PCI address"));
-}
-END_TEST
-
-START_TEST(absent_device_is_runtime_exit_1)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), true, "bind 04:00.0"), 1);
-	ck_assert_ptr_nonnull(strstr(out, "no PCI device 0000:04:00.0"));
-}
-END_TEST
-
-START_TEST(bind_without_module_says_to_load_it)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), true, "bind 03:00.0"), 1);
-	ck_assert_ptr_nonnull(strstr(out, "peerbridge.ko is not loaded"));
-}
-END_TEST
-
-START_TEST(unbind_of_unbound_device_is_exit_1)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), true, "unbind 0000:03:00.0"), 1);
-	ck_assert_ptr_nonnull(strstr(out, "not bound to peerbridge"));
-}
-END_TEST
-
-START_TEST(failed_json_command_leaves_stdout_empty)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), false, "-j bind 04:00.0"), 1);
+	ck_assert_int_eq(run(out, sizeof(out), ""), 2);
+	assert_err("pbctl: no command given");
 	ck_assert_str_eq(out, "");
 }
 END_TEST
 
-START_TEST(list_text_shows_regions_sorted_with_human_sizes)
+START_TEST(unknown_command_exits_2)
 {
 	char out[4096];
 
-	fake_region("0000:06:00.0-cmb", "0000:06:00.0", "2\n", "16777216\n", true);
-	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
-	fake_region("0000:05:00.0-vram", "0000:05:00.0", "0\n", "16777216\n", false);
-	ck_assert_int_eq(run(out, sizeof(out), false, "list"), 0);
-	ck_assert_str_eq(out,
-		"REGION             DEVICE        BAR  OFFSET  SIZE  STATE  WC   EXPORTS  ATTACHED  NODE\n"
-		"0000:03:00.0-bar2  0000:03:00.0  2    0       64M   live   yes  2        1         /dev/pbmem/0000:03:00.0-bar2\n"
-		"0000:05:00.0-vram  0000:05:00.0  0    0       16M   live   yes  2        1         -\n"
-		"0000:06:00.0-cmb   0000:06:00.0  2    0       16M   live   yes  2        1         /dev/pbmem/0000:06:00.0-cmb\n");
+	ck_assert_int_eq(run(out, sizeof(out), "frobnicate"), 2);
+	assert_err("pbctl: unknown command 'frobnicate'");
 }
 END_TEST
 
-START_TEST(list_json_carries_exact_bytes)
+START_TEST(unknown_option_exits_2_with_pbctls_own_message)
 {
 	char out[4096];
 
-	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
-	ck_assert_int_eq(run(out, sizeof(out), false, "--json list"), 0);
-	ck_assert_str_eq(out,
-		"{\"schema\": 1, \"regions\": [{\"name\": \"0000:03:00.0-bar2\", "
-		"\"device\": \"0000:03:00.0\", \"bar\": 2, \"offset\": 0, "
-		"\"size\": 67108864, \"state\": \"live\", \"write_combining\": true, "
-		"\"exports\": 2, \"attachments\": 1, "
-		"\"node\": \"/dev/pbmem/0000:03:00.0-bar2\"}]}\n");
+	ck_assert_int_eq(run(out, sizeof(out), "--bogus list"), 2);
+	assert_err("pbctl: list: unknown option '--bogus'");
+	ck_assert_ptr_null(strstr(err, "unrecognized"));	/* getopt's */
 }
 END_TEST
 
-START_TEST(list_without_module_reports_no_regions)
+START_TEST(unknown_short_option_is_named_and_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run(out, sizeof(out), false, "list"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "no regions"));
-	ck_assert_int_eq(run(out, sizeof(out), false, "-j list"), 0);
-	ck_assert_str_eq(out, "{\"schema\": 1, \"regions\": []}\n");
+	ck_assert_int_eq(run(out, sizeof(out), "list -x"), 2);
+	assert_err("pbctl: list: unknown option '-x'");
 }
 END_TEST
 
-START_TEST(copy_with_bad_side_is_usage_exit_2)
+START_TEST(option_of_another_command_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run(out, sizeof(out), true, "copy @12 host 4K"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "not a copy side"));
-	ck_assert_int_eq(run(out, sizeof(out), true, "copy a-bar2@x host 4K"), 2);
+	ck_assert_int_eq(run(out, sizeof(out), "list --force"), 2);
+	assert_err("pbctl: list: unknown option '--force'");
 }
 END_TEST
 
-START_TEST(copy_with_bad_length_is_usage_exit_2)
+START_TEST(value_for_an_option_without_one_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run(out, sizeof(out), true, "copy host host 0"), 2);
-	ck_assert_int_eq(run(out, sizeof(out), true, "copy host host 4Q"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "is not a length"));
+	ck_assert_int_eq(run(out, sizeof(out), "--json=yes list"), 2);
+	assert_err("pbctl: list: option '--json' takes no value");
 }
 END_TEST
 
-START_TEST(copy_with_unknown_option_is_usage_exit_2)
+START_TEST(missing_operand_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run(out, sizeof(out), true,
-			     "copy host host 4K --fast"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "unknown copy option '--fast'"));
+	ck_assert_int_eq(run(out, sizeof(out), "bind"), 2);
+	assert_err("pbctl: bind: missing operand");
+	assert_err("usage: pbctl bind <BDF>");
+}
+END_TEST
+
+START_TEST(extra_operand_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0 04:00.0"), 2);
+	assert_err("pbctl: bind: unexpected operand '04:00.0'");
+}
+END_TEST
+
+START_TEST(json_option_after_the_command_is_the_same)
+{
+	char before[4096], after[4096];
+
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
+	ck_assert_int_eq(run(before, sizeof(before), "-j list"), 0);
+	ck_assert_int_eq(run(after, sizeof(after), "list -j"), 0);
+	ck_assert_str_eq(before, after);
+	assert_out(after, "{\"schema\": 2, \"regions\": [");
+}
+END_TEST
+
+START_TEST(command_help_prints_its_usage_to_stdout_and_exits_0)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "bind --help"), 0);
+	assert_out(out, "usage: pbctl [-j|--json] bind [-f|--force] <BDF>\n");
+	assert_out(out, "--force");
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(help_command_prints_that_commands_usage)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "-j help copy"), 0);
+	assert_out(out, "usage: pbctl [-j|--json] copy [--verify] <src> <dst> <len>\n");
+	ck_assert_ptr_null(strstr(out, "schema"));
+}
+END_TEST
+
+START_TEST(help_of_an_unknown_command_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "help frobnicate"), 2);
+	assert_err("pbctl: help: unknown command 'frobnicate'");
+}
+END_TEST
+
+START_TEST(version_without_module_says_not_loaded_and_exits_0)
+{
+	char out[4096];
+
+	/* the host never has /dev/peerbridge: the module runs in VMs only */
+	ck_assert_int_eq(run(out, sizeof(out), "--version"), 0);
+	ck_assert_str_eq(out, "pbctl: " PB_VERSION "\nlibpeerbridge: " PB_VERSION
+			 "\npeerbridge.ko loaded: no\npeerbridge.ko ABI: -\n");
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(version_json_has_null_module_abi_without_module)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "--version -j"), 0);
+	ck_assert_str_eq(out, "{\"schema\": 2, \"version\": {\"pbctl\": \"" PB_VERSION
+			 "\", \"library\": \"" PB_VERSION "\", \"module_loaded\": false, "
+			 "\"module_abi\": null}}\n");
+}
+END_TEST
+
+START_TEST(version_with_a_command_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "list --version"), 2);
+	assert_err("pbctl: --version takes no command");
+}
+END_TEST
+
+/* ---- sizes and copy sides -------------------------------------------------- */
+
+START_TEST(copy_malformed_side_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "copy a/b host 4K"), 2);
+	assert_err("pbctl: copy: <src> 'a/b' is not a copy side");
+}
+END_TEST
+
+START_TEST(copy_side_without_region_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "copy host @12 4K"), 2);
+	assert_err("pbctl: copy: <dst> '@12' is not a copy side");
+}
+END_TEST
+
+START_TEST(copy_bad_offset_exits_2_naming_it)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "copy a-bar2@x host 4K"), 2);
+	assert_err("pbctl: copy: offset of <src> 'x' is not a size");
+}
+END_TEST
+
+START_TEST(copy_bad_length_exits_2_naming_it)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "copy host host 4Q"), 2);
+	assert_err("pbctl: copy: <len> '4Q' is not a nonzero size");
+}
+END_TEST
+
+START_TEST(copy_zero_length_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "copy host host 0"), 2);
+	assert_err("pbctl: copy: <len> '0' is not a nonzero size");
+}
+END_TEST
+
+/* every form pb_parse_size takes gets past parsing, to the missing module */
+START_TEST(copy_sizes_go_through_the_size_parser)
+{
+	static const char *const ok[] = {
+		"copy host host 1.5K", "copy host host 0x1000",
+		"copy host host 4KiB", "copy a-bar2@1M host 4kB",
+	};
+	char out[4096];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		ck_assert_msg(run(out, sizeof(out), ok[i]) == 1, "%s: %s", ok[i], err);
+}
+END_TEST
+
+START_TEST(copy_unknown_option_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "copy host host 4K --fast"), 2);
+	assert_err("pbctl: copy: unknown option '--fast'");
 }
 END_TEST
 
@@ -268,20 +516,154 @@ START_TEST(copy_without_module_is_runtime_exit_1)
 	char out[4096];
 
 	/* the host never has /dev/peerbridge: the module runs in VMs only */
-	ck_assert_int_eq(run(out, sizeof(out), true, "copy host host 4K"), 1);
-	ck_assert_ptr_nonnull(strstr(out, "peerbridge.ko is not loaded"));
+	ck_assert_int_eq(run(out, sizeof(out), "copy host host 4K --verify"), 1);
+	ck_assert_str_eq(out, "");
+	assert_err("peerbridge.ko is not loaded");
 }
 END_TEST
 
-START_TEST(list_json_region_without_node_has_null_node)
+START_TEST(check_bad_validate_length_exits_2_naming_it)
 {
 	char out[4096];
 
-	fake_region("0000:05:00.0-vram", "0000:05:00.0", "0\n", "16777216\n", false);
-	ck_assert_int_eq(run(out, sizeof(out), false, "-j list"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "\"attachments\": 1, \"node\": null}"));
+	ck_assert_int_eq(run(out, sizeof(out), "check 03:00.0 03:00.0 --validate=x"), 2);
+	assert_err("pbctl: check: --validate 'x' is not a nonzero size");
 }
 END_TEST
+
+START_TEST(check_missing_importer_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "check 03:00.0"), 2);
+	assert_err("pbctl: check: missing operand");
+}
+END_TEST
+
+START_TEST(check_and_topo_without_module_are_runtime_exit_1)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "check 03:00.0 03:00.0 --validate"), 1);
+	ck_assert_int_eq(run(out, sizeof(out), "-j topo"), 1);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* ---- list ------------------------------------------------------------------ */
+
+START_TEST(list_without_module_exits_1_and_says_not_loaded)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 1);
+	ck_assert_str_eq(err, "pbctl: peerbridge.ko is not loaded (modprobe peerbridge)\n");
+	ck_assert_int_eq(run(out, sizeof(out), "-j list"), 1);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(list_with_module_and_no_regions_says_so_and_exits_0)
+{
+	char out[4096];
+
+	fake_module();
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 0);
+	ck_assert_str_eq(out, "no regions (bind a device: pbctl bind <BDF>)\n");
+	ck_assert_int_eq(run(out, sizeof(out), "-j list"), 0);
+	ck_assert_str_eq(out, "{\"schema\": 2, \"regions\": []}\n");
+}
+END_TEST
+
+START_TEST(list_text_shows_regions_sorted_with_human_sizes)
+{
+	char out[4096];
+
+	fake_module();
+	fake_pci("0000:06:00.0", "0xf00f\n", "0x0001\n");
+	fake_region("0000:06:00.0-cmb", "0000:06:00.0", "2\n", "16777216\n", true);
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
+	fake_region("0000:05:00.0-vram", "0000:05:00.0", "0\n", "16777216\n", false);
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 0);
+	ck_assert_msg(!strncmp(out,
+		"REGION             DEVICE        BAR  OFFSET  SIZE  STATE  WC   EXPORTS  ATTACHED  NODE                          PCI ID     VENDOR",
+		strlen("REGION             DEVICE        BAR  OFFSET  SIZE  STATE  WC   EXPORTS  ATTACHED  NODE                          PCI ID     VENDOR")),
+		"%s", out);
+	assert_out(out, "\n0000:03:00.0-bar2  0000:03:00.0  2    0       64M   live   yes  2        1         /dev/pbmem/0000:03:00.0-bar2  1af4:1110  ");
+	/* no such PCI device: no identity */
+	assert_out(out, "\n0000:05:00.0-vram  0000:05:00.0  0    0       16M   live   yes  2        1         -                             -          -");
+	assert_out(out, "\n0000:06:00.0-cmb   0000:06:00.0  2    0       16M   live   yes  2        1         /dev/pbmem/0000:06:00.0-cmb   f00f:0001  -");
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(list_json_carries_exact_bytes_and_pci_identity)
+{
+	char out[4096], want[512], vendor[128], product[128];
+	struct pci_access *pacc = pci_alloc();
+	const char *v, *d;
+
+	pci_init(pacc);
+	v = pb_pci_name(pacc, vendor, sizeof(vendor), 0x1af4, -1);
+	d = pb_pci_name(pacc, product, sizeof(product), 0x1af4, 0x1110);
+	/* names as this machine's PCI ID database has them, or null */
+	snprintf(want, sizeof(want),
+		 "{\"schema\": 2, \"regions\": [{\"name\": \"0000:03:00.0-bar2\", "
+		 "\"device\": \"0000:03:00.0\", \"bar\": 2, \"offset\": 0, "
+		 "\"size\": 67108864, \"state\": \"live\", \"write_combining\": true, "
+		 "\"exports\": 2, \"attachments\": 1, "
+		 "\"node\": \"/dev/pbmem/0000:03:00.0-bar2\", \"pci_id\": \"1af4:1110\", "
+		 "\"vendor\": %s%s%s, \"product\": %s%s%s}]}\n",
+		 v ? "\"" : "", v ? v : "null", v ? "\"" : "",
+		 d ? "\"" : "", d ? d : "null", d ? "\"" : "");
+	pci_cleanup(pacc);
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
+	ck_assert_int_eq(run(out, sizeof(out), "--json list"), 0);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
+START_TEST(list_unknown_pci_id_has_hex_id_and_null_names)
+{
+	char out[4096];
+
+	fake_module();
+	fake_pci("0000:06:00.0", "0xf00f\n", "0x0001\n");
+	fake_region("0000:06:00.0-cmb", "0000:06:00.0", "2\n", "16777216\n", true);
+	ck_assert_int_eq(run(out, sizeof(out), "-j list"), 0);
+	assert_out(out, "\"pci_id\": \"f00f:0001\", \"vendor\": null, \"product\": null}");
+}
+END_TEST
+
+START_TEST(list_region_without_node_has_null_node)
+{
+	char out[4096];
+
+	fake_module();
+	fake_region("0000:05:00.0-vram", "0000:05:00.0", "0\n", "16777216\n", false);
+	ck_assert_int_eq(run(out, sizeof(out), "-j list"), 0);
+	assert_out(out, "\"attachments\": 1, \"node\": null, ");
+}
+END_TEST
+
+START_TEST(list_unreadable_attribute_is_null_with_a_warning_and_exit_0)
+{
+	char out[4096], path[512];
+
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
+	snprintf(path, sizeof(path), "%s/class/pbmem/0000:03:00.0-bar2/size", root);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(run(out, sizeof(out), "-j list"), 0);
+	assert_out(out, "\"offset\": 0, \"size\": null, \"state\": \"live\"");
+	ck_assert_str_eq(err, "pbctl: 0000:03:00.0-bar2: cannot read its size: No such file or directory\n");
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 0);
+	assert_out(out, "  0       ?     live");
+}
+END_TEST
+
+/* ---- exports --------------------------------------------------------------- */
 
 static const char holders_text[] =
 	"pins 3\n"
@@ -293,18 +675,32 @@ START_TEST(exports_json_parses_every_dmabuf_of_every_region)
 {
 	char out[4096];
 
-	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
 	put("class/pbmem/0000:03:00.0-bar2/holders", holders_text);
-	ck_assert_int_eq(run(out, sizeof(out), false, "-j exports"), 0);
-	ck_assert_msg(strstr(out, "{\"region\": \"0000:03:00.0-bar2\", \"pid\": 77, "
-			      "\"offset\": 16384, \"length\": 32768, \"ranges\": 1, "
-			      "\"mode\": \"rw\", \"state\": \"live\", \"importers\": "
-			      "[\"0000:04:00.0:pinned:mapped\", \"0000:05:00.0:dynamic:idle\"], "
-			      "\"inode\": 4242}"), "%.3000s", out);
-	ck_assert_msg(strstr(out, "\"state\": \"revoked\", \"importers\": [], "
-			      "\"inode\": 4243}"), "%.3000s", out);
+	ck_assert_int_eq(run(out, sizeof(out), "-j exports"), 0);
+	assert_out(out, "{\"region\": \"0000:03:00.0-bar2\", \"pid\": 77, "
+		   "\"offset\": 16384, \"length\": 32768, \"ranges\": 1, "
+		   "\"mode\": \"rw\", \"state\": \"live\", \"importers\": "
+		   "[\"0000:04:00.0:pinned:mapped\", \"0000:05:00.0:dynamic:idle\"], "
+		   "\"inode\": 4242}");
+	assert_out(out, "\"state\": \"revoked\", \"importers\": [], \"inode\": 4243}");
 	/* importer mappings are not exports */
 	ck_assert_ptr_null(strstr(out, "mapping"));
+}
+END_TEST
+
+START_TEST(exports_absent_fields_are_null)
+{
+	char out[4096];
+
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
+	put("class/pbmem/0000:03:00.0-bar2/holders", "dmabuf ino=7 state=live\n");
+	ck_assert_int_eq(run(out, sizeof(out), "-j exports"), 0);
+	assert_out(out, "\"pid\": null, \"offset\": null, \"length\": null, "
+		   "\"ranges\": null, \"mode\": null, \"state\": \"live\", "
+		   "\"importers\": [], \"inode\": 7}");
 }
 END_TEST
 
@@ -312,25 +708,290 @@ START_TEST(exports_text_is_a_table_for_people)
 {
 	char out[4096];
 
-	fake_region("0000:03:00.0-bar2", "0000:03:00.0", "2\n", "67108864\n", true);
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
 	put("class/pbmem/0000:03:00.0-bar2/holders", holders_text);
-	ck_assert_int_eq(run(out, sizeof(out), false, "exports"), 0);
+	ck_assert_int_eq(run(out, sizeof(out), "exports"), 0);
 	ck_assert_msg(strstr(out, "REGION") && strstr(out, "32K") &&
 		      strstr(out, "0000:04:00.0:pinned:mapped,0000:05:00.0:dynamic:idle"),
 		      "%.3000s", out);
 }
 END_TEST
 
-START_TEST(exports_without_module_reports_none)
+START_TEST(exports_with_module_and_none_says_so)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run(out, sizeof(out), false, "exports"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "no exports"));
-	ck_assert_int_eq(run(out, sizeof(out), false, "-j exports"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "\"exports\": []"));
+	fake_module();
+	ck_assert_int_eq(run(out, sizeof(out), "exports"), 0);
+	ck_assert_str_eq(out, "no exports\n");
+	ck_assert_int_eq(run(out, sizeof(out), "-j exports"), 0);
+	ck_assert_str_eq(out, "{\"schema\": 2, \"exports\": []}\n");
 }
 END_TEST
+
+START_TEST(exports_without_module_exits_1_and_says_not_loaded)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "exports"), 1);
+	assert_err("pbctl: peerbridge.ko is not loaded");
+}
+END_TEST
+
+/* ---- bind and unbind ------------------------------------------------------- */
+
+START_TEST(bind_malformed_bdf_exits_2)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.9"), 2);
+	assert_err("pbctl: bind: '03:00.9' is not a PCI address");
+}
+END_TEST
+
+START_TEST(bind_absent_device_exits_1)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "bind 04:00.0"), 1);
+	assert_err("pbctl: no PCI device 0000:04:00.0");
+}
+END_TEST
+
+START_TEST(bind_without_module_says_to_load_it)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: peerbridge.ko is not loaded (modprobe peerbridge)");
+}
+END_TEST
+
+START_TEST(bind_bdf_without_domain_means_domain_0)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("peerbridge");
+	ck_assert_int_eq(run(out, sizeof(out), "-j bind 3:0.0"), 0);
+	ck_assert_str_eq(out, "{\"schema\": 2, \"binding\": {\"device\": \"0000:03:00.0\", "
+			 "\"driver\": \"peerbridge\", \"previous_driver\": \"peerbridge\"}}\n");
+}
+END_TEST
+
+START_TEST(bind_refuses_a_device_whose_interface_is_up)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("e1000e");
+	dir(DEVDIR "/net/eth9");
+	put(DEVDIR "/net/eth9/flags", "0x1003\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: network interface eth9 is up;");
+	assert_err("--force");
+	ck_assert_str_eq(got(DEVDIR "/driver_override"), "(null)\n");
+}
+END_TEST
+
+START_TEST(bind_takes_a_device_whose_interface_is_down)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver(NULL);
+	dir(DEVDIR "/net/eth9");
+	put(DEVDIR "/net/eth9/flags", "0x1002\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	ck_assert_ptr_null(strstr(err, "in use"));
+	assert_err("peerbridge did not bind");
+}
+END_TEST
+
+START_TEST(bind_refuses_a_device_with_a_mounted_disk)
+{
+	char out[4096], line[4096], devno[32];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	/* the disk has the number of whatever this test's / is mounted from */
+	ck_assert(f && fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_int_eq(sscanf(line, "%*d %*d %31s", devno), 1);
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0n1/holders");
+	put(DEVDIR "/nvme/nvme0/nvme0n1/dev", devno);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is mounted on ");
+}
+END_TEST
+
+START_TEST(bind_refuses_a_device_with_a_held_disk)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0n1/nvme0n1p1/holders/dm-0");
+	put(DEVDIR "/nvme/nvme0/nvme0n1/nvme0n1p1/dev", "259:1\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1p1 is held by dm-0");
+}
+END_TEST
+
+START_TEST(bind_refuses_a_gpu_driving_a_display)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("amdgpu");
+	dir(DEVDIR "/drm/card0/card0-HDMI-A-1");
+	put(DEVDIR "/drm/card0/card0-HDMI-A-1/enabled", "enabled\n");
+	dir(DEVDIR "/drm/card0/card0-DP-1");
+	put(DEVDIR "/drm/card0/card0-DP-1/enabled", "disabled\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: DRM card card0 drives a display (HDMI-A-1);");
+	ck_assert_ptr_null(strstr(err, "DP-1"));
+}
+END_TEST
+
+START_TEST(bind_force_binds_a_device_in_use_all_the_same)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver(NULL);
+	dir(DEVDIR "/net/eth9");
+	put(DEVDIR "/net/eth9/flags", "0x1003\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind --force 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use (network interface eth9 is up): binding it all the same (--force)");
+	assert_err("peerbridge did not bind");
+	ck_assert_str_eq(got("bus/pci/drivers_probe"), DEV);
+}
+END_TEST
+
+START_TEST(bind_moves_a_device_from_its_driver_to_peerbridge)
+{
+	static const struct kstep steps[] = {
+		{ DEVDIR "/driver_override", NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL },
+		{ "bus/pci/drivers_probe", "peerbridge" },
+	};
+	char out[4096];
+
+	fake_module();
+	fake_driver("nvme");
+	kernel_start(steps, 3);
+	ck_assert_int_eq(run(out, sizeof(out), "-j bind 03:00.0"), 0);
+	ck_assert_str_eq(kernel_stop(),
+			 DEVDIR "/driver_override=peerbridge\n"
+			 "bus/pci/drivers/nvme/unbind=" DEV "\n"
+			 "bus/pci/drivers_probe=" DEV "\n");
+	ck_assert_str_eq(out, "{\"schema\": 2, \"binding\": {\"device\": \"0000:03:00.0\", "
+			 "\"driver\": \"peerbridge\", \"previous_driver\": \"nvme\"}}\n");
+}
+END_TEST
+
+START_TEST(bind_probe_failure_rolls_back_driver)
+{
+	static const struct kstep steps[] = {
+		{ DEVDIR "/driver_override", NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL },
+		{ "bus/pci/drivers_probe", "" },	/* unbound, not probed */
+		{ DEVDIR "/driver_override", NULL },
+		{ "bus/pci/drivers/nvme/bind", "nvme" },
+	};
+	char out[4096];
+
+	fake_module();
+	fake_driver("nvme");
+	kernel_start(steps, 5);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	ck_assert_str_eq(kernel_stop(),
+			 DEVDIR "/driver_override=peerbridge\n"
+			 "bus/pci/drivers/nvme/unbind=" DEV "\n"
+			 "bus/pci/drivers_probe=" DEV "\n"
+			 DEVDIR "/driver_override=\n\n"
+			 "bus/pci/drivers/nvme/bind=" DEV "\n");
+	ck_assert_str_eq(err,
+		"pbctl: 0000:03:00.0: peerbridge did not bind (driver now: none); see dmesg\n"
+		"pbctl: 0000:03:00.0: rolled back: driver_override cleared, bound to nvme again\n");
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(bind_failed_rollback_says_the_device_is_driverless)
+{
+	static const struct kstep steps[] = {
+		{ DEVDIR "/driver_override", NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL },
+		{ "bus/pci/drivers_probe", "" },
+		{ DEVDIR "/driver_override", NULL },
+		{ "bus/pci/drivers/nvme/bind", NULL },	/* nvme's probe fails */
+	};
+	char out[4096];
+
+	fake_module();
+	fake_driver("nvme");
+	kernel_start(steps, 5);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	kernel_stop();
+	assert_err("pbctl: 0000:03:00.0: rollback failed: nvme did not take it back (no error; driver now: none); driver_override is cleared\n");
+}
+END_TEST
+
+START_TEST(bind_probe_failure_without_a_driver_clears_driver_override)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver(NULL);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0: rolled back: driver_override cleared; it had no driver before\n");
+	/* sysfs takes each write whole; this file keeps the longer one's tail */
+	ck_assert_str_eq(got(DEVDIR "/driver_override"), "\neerbridge");
+}
+END_TEST
+
+START_TEST(unbind_of_unbound_device_exits_1)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "unbind 0000:03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is not bound to peerbridge (driver: none)");
+}
+END_TEST
+
+START_TEST(unbind_json_driver_is_null_when_no_driver_takes_it)
+{
+	static const struct kstep steps[] = {
+		{ "bus/pci/drivers/peerbridge/unbind", NULL },
+		{ DEVDIR "/driver_override", "" },
+		{ "bus/pci/drivers_probe", NULL },
+	};
+	char out[4096];
+
+	fake_module();
+	fake_driver("peerbridge");
+	kernel_start(steps, 3);
+	ck_assert_int_eq(run(out, sizeof(out), "-j unbind 03:00.0"), 0);
+	kernel_stop();
+	ck_assert_str_eq(out, "{\"schema\": 2, \"binding\": {\"device\": \"0000:03:00.0\", "
+			 "\"driver\": null, \"previous_driver\": \"peerbridge\"}}\n");
+}
+END_TEST
+
+START_TEST(failed_json_command_leaves_stdout_empty)
+{
+	char out[4096];
+
+	ck_assert_int_eq(run(out, sizeof(out), "-j bind 04:00.0"), 1);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* ---- doctor ---------------------------------------------------------------- */
 
 START_TEST(doctor_without_module_fails_that_check_and_runs_every_other)
 {
@@ -341,7 +1002,7 @@ START_TEST(doctor_without_module_fails_that_check_and_runs_every_other)
 	char out[16384], want[64];
 	unsigned int i;
 
-	ck_assert_int_eq(run(out, sizeof(out), false, "-j doctor"), 1);
+	ck_assert_int_eq(run(out, sizeof(out), "-j doctor"), 1);
 	ck_assert_msg(strstr(out, "\"check\": \"module\", \"status\": \"FAIL\""),
 		      "%.3000s", out);
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
@@ -351,32 +1012,9 @@ START_TEST(doctor_without_module_fails_that_check_and_runs_every_other)
 	}
 	ck_assert_msg(strstr(out, "\"result\": \"FAIL\"}"), "%.3000s", out);
 	/* people get a table and the same verdict */
-	ck_assert_int_eq(run(out, sizeof(out), false, "doctor"), 1);
+	ck_assert_int_eq(run(out, sizeof(out), "doctor"), 1);
 	ck_assert_msg(strstr(out, "WHAT TO DO") && strstr(out, "result: FAIL"),
 		      "%.3000s", out);
-}
-END_TEST
-
-START_TEST(check_and_topo_without_module_are_runtime_exit_1)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), false, "check 03:00.0 03:00.0"), 1);
-	ck_assert_int_eq(run(out, sizeof(out), false, "-j topo"), 1);
-	ck_assert_str_eq(out, "");
-}
-END_TEST
-
-START_TEST(check_usage_errors_exit_2)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run(out, sizeof(out), false, "check 03:00.0"), 2);
-	ck_assert_int_eq(run(out, sizeof(out), true,
-			     "check 03:00.0 03:00.0 --bogus"), 2);
-	ck_assert_msg(strstr(out, "unknown check option '--bogus'"), "%.3000s", out);
-	ck_assert_int_eq(run(out, sizeof(out), false,
-			     "check 03:00.0 03:00.0 --validate=x"), 2);
 }
 END_TEST
 
@@ -386,30 +1024,63 @@ Suite *suite_pbctl(void)
 	TCase *tc = tcase_create("pbctl");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, help_exits_0_and_lists_commands);
-	tcase_add_test(tc, no_command_is_usage_exit_2);
-	tcase_add_test(tc, unknown_command_is_usage_exit_2);
-	tcase_add_test(tc, unknown_option_is_usage_exit_2);
-	tcase_add_test(tc, missing_argument_is_usage_exit_2);
-	tcase_add_test(tc, malformed_bdf_is_usage_exit_2);
-	tcase_add_test(tc, absent_device_is_runtime_exit_1);
-	tcase_add_test(tc, bind_without_module_says_to_load_it);
-	tcase_add_test(tc, unbind_of_unbound_device_is_exit_1);
-	tcase_add_test(tc, failed_json_command_leaves_stdout_empty);
-	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
-	tcase_add_test(tc, list_json_carries_exact_bytes);
-	tcase_add_test(tc, list_json_region_without_node_has_null_node);
-	tcase_add_test(tc, list_without_module_reports_no_regions);
-	tcase_add_test(tc, copy_with_bad_side_is_usage_exit_2);
-	tcase_add_test(tc, copy_with_bad_length_is_usage_exit_2);
-	tcase_add_test(tc, copy_with_unknown_option_is_usage_exit_2);
+	tcase_add_test(tc, help_exits_0_and_lists_every_command);
+	tcase_add_test(tc, no_command_exits_2);
+	tcase_add_test(tc, unknown_command_exits_2);
+	tcase_add_test(tc, unknown_option_exits_2_with_pbctls_own_message);
+	tcase_add_test(tc, unknown_short_option_is_named_and_exits_2);
+	tcase_add_test(tc, option_of_another_command_exits_2);
+	tcase_add_test(tc, value_for_an_option_without_one_exits_2);
+	tcase_add_test(tc, missing_operand_exits_2);
+	tcase_add_test(tc, extra_operand_exits_2);
+	tcase_add_test(tc, json_option_after_the_command_is_the_same);
+	tcase_add_test(tc, command_help_prints_its_usage_to_stdout_and_exits_0);
+	tcase_add_test(tc, help_command_prints_that_commands_usage);
+	tcase_add_test(tc, help_of_an_unknown_command_exits_2);
+	tcase_add_test(tc, version_without_module_says_not_loaded_and_exits_0);
+	tcase_add_test(tc, version_json_has_null_module_abi_without_module);
+	tcase_add_test(tc, version_with_a_command_exits_2);
+	tcase_add_test(tc, copy_malformed_side_exits_2);
+	tcase_add_test(tc, copy_side_without_region_exits_2);
+	tcase_add_test(tc, copy_bad_offset_exits_2_naming_it);
+	tcase_add_test(tc, copy_bad_length_exits_2_naming_it);
+	tcase_add_test(tc, copy_zero_length_exits_2);
+	tcase_add_test(tc, copy_sizes_go_through_the_size_parser);
+	tcase_add_test(tc, copy_unknown_option_exits_2);
 	tcase_add_test(tc, copy_without_module_is_runtime_exit_1);
-	tcase_add_test(tc, exports_json_parses_every_dmabuf_of_every_region);
-	tcase_add_test(tc, exports_text_is_a_table_for_people);
-	tcase_add_test(tc, exports_without_module_reports_none);
-	tcase_add_test(tc, doctor_without_module_fails_that_check_and_runs_every_other);
+	tcase_add_test(tc, check_bad_validate_length_exits_2_naming_it);
+	tcase_add_test(tc, check_missing_importer_exits_2);
 	tcase_add_test(tc, check_and_topo_without_module_are_runtime_exit_1);
-	tcase_add_test(tc, check_usage_errors_exit_2);
+	tcase_add_test(tc, list_without_module_exits_1_and_says_not_loaded);
+	tcase_add_test(tc, list_with_module_and_no_regions_says_so_and_exits_0);
+	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
+	tcase_add_test(tc, list_json_carries_exact_bytes_and_pci_identity);
+	tcase_add_test(tc, list_unknown_pci_id_has_hex_id_and_null_names);
+	tcase_add_test(tc, list_region_without_node_has_null_node);
+	tcase_add_test(tc, list_unreadable_attribute_is_null_with_a_warning_and_exit_0);
+	tcase_add_test(tc, exports_json_parses_every_dmabuf_of_every_region);
+	tcase_add_test(tc, exports_absent_fields_are_null);
+	tcase_add_test(tc, exports_text_is_a_table_for_people);
+	tcase_add_test(tc, exports_with_module_and_none_says_so);
+	tcase_add_test(tc, exports_without_module_exits_1_and_says_not_loaded);
+	tcase_add_test(tc, bind_malformed_bdf_exits_2);
+	tcase_add_test(tc, bind_absent_device_exits_1);
+	tcase_add_test(tc, bind_without_module_says_to_load_it);
+	tcase_add_test(tc, bind_bdf_without_domain_means_domain_0);
+	tcase_add_test(tc, bind_refuses_a_device_whose_interface_is_up);
+	tcase_add_test(tc, bind_takes_a_device_whose_interface_is_down);
+	tcase_add_test(tc, bind_refuses_a_device_with_a_mounted_disk);
+	tcase_add_test(tc, bind_refuses_a_device_with_a_held_disk);
+	tcase_add_test(tc, bind_refuses_a_gpu_driving_a_display);
+	tcase_add_test(tc, bind_force_binds_a_device_in_use_all_the_same);
+	tcase_add_test(tc, bind_moves_a_device_from_its_driver_to_peerbridge);
+	tcase_add_test(tc, bind_probe_failure_rolls_back_driver);
+	tcase_add_test(tc, bind_failed_rollback_says_the_device_is_driverless);
+	tcase_add_test(tc, bind_probe_failure_without_a_driver_clears_driver_override);
+	tcase_add_test(tc, unbind_of_unbound_device_exits_1);
+	tcase_add_test(tc, unbind_json_driver_is_null_when_no_driver_takes_it);
+	tcase_add_test(tc, failed_json_command_leaves_stdout_empty);
+	tcase_add_test(tc, doctor_without_module_fails_that_check_and_runs_every_other);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,7 +54,7 @@ START_TEST(list_renders_json_array_with_exact_bytes)
 
 	two_rows(p);
 	ck_assert_str_eq(close_pr(p),
-		"{\"schema\": 1, \"regions\": [{\"name\": \"a-bar2\", \"size\": 67108864, \"wc\": true}, "
+		"{\"schema\": 2, \"regions\": [{\"name\": \"a-bar2\", \"size\": 67108864, \"wc\": true}, "
 		"{\"name\": \"longer-name-cmb\", \"size\": 4096, \"wc\": false}]}\n");
 }
 END_TEST
@@ -89,7 +89,7 @@ START_TEST(object_renders_label_lines_and_keyed_json)
 	pr_obj_end(t);
 	out = close_pr(t);
 	ck_assert_str_eq(out,
-		"{\"schema\": 1, \"binding\": {\"device\": \"0000:03:00.0\"}}\n");
+		"{\"schema\": 2, \"binding\": {\"device\": \"0000:03:00.0\"}}\n");
 }
 END_TEST
 
@@ -99,7 +99,7 @@ START_TEST(json_strings_are_escaped)
 
 	pr_str(p, "k", "K", "a\"b\\c\nd\x01");
 	ck_assert_str_eq(close_pr(p),
-			 "{\"schema\": 1, \"k\": \"a\\\"b\\\\c\\u000ad\\u0001\"}\n");
+			 "{\"schema\": 2, \"k\": \"a\\\"b\\\\c\\u000ad\\u0001\"}\n");
 }
 END_TEST
 
@@ -107,7 +107,23 @@ START_TEST(empty_json_document_still_carries_schema)
 {
 	struct pr *p = open_pr(true);
 
-	ck_assert_str_eq(close_pr(p), "{\"schema\": 1}\n");
+	ck_assert_str_eq(close_pr(p), "{\"schema\": 2}\n");
+}
+END_TEST
+
+/* null is null in JSON whatever people are told: absent, unreadable, a word */
+START_TEST(null_is_json_null_and_its_word_for_people)
+{
+	struct pr *p = open_pr(true);
+
+	pr_null(p, "size", "size", "?");
+	pr_str(p, "node", "node", NULL);
+	ck_assert_str_eq(close_pr(p), "{\"schema\": 2, \"size\": null, \"node\": null}\n");
+	free(buf);
+	p = open_pr(false);
+	pr_null(p, "size", "size", "?");
+	pr_str(p, "node", "node", NULL);
+	ck_assert_str_eq(close_pr(p), "size: ?\nnode: -\n");
 }
 END_TEST
 
@@ -137,6 +153,7 @@ Suite *suite_print(void)
 	tcase_add_test(tc, json_strings_are_escaped);
 	tcase_add_test(tc, empty_json_document_still_carries_schema);
 	tcase_add_test(tc, discarded_output_prints_nothing);
+	tcase_add_test(tc, null_is_json_null_and_its_word_for_people);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,21 +40,50 @@ START_TEST(bdf_upper_case_hex_is_lowered)
 }
 END_TEST
 
-START_TEST(bdf_rejects_out_of_range_and_junk)
+static void assert_bdfs_refused(const char *const *bad, unsigned int n)
 {
-	static const char *const bad[] = {
-		"", "03:00", "03:20.0", "03:00.8", "100:00.0", "0:0:0:0.0",
-		"03:00.0x", "g3:00.0", "00000:03:00.0", "03.00.0", ":00.0",
-		"0000:03:00.", "0000::00.0",
-	};
 	char out[PB_BDF_LEN];
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < n; i++) {
 		errno = 0;
 		ck_assert_msg(bdf(bad[i], out) == -1, "accepted '%s'", bad[i]);
 		ck_assert_int_eq(errno, EINVAL);
 	}
+}
+
+/* lspci -s takes the domain as a number: leading zeros are just zeros */
+START_TEST(bdf_domain_is_a_number_like_lspci)
+{
+	char out[PB_BDF_LEN];
+
+	ck_assert_int_eq(bdf("00000:03:00.0", out), 0);
+	ck_assert_str_eq(out, "0000:03:00.0");
+	ck_assert_int_eq(bdf("1:3:0.0", out), 0);
+	ck_assert_str_eq(out, "0001:03:00.0");
+}
+END_TEST
+
+/* a selector that matches many devices, or none we can name, is no BDF */
+START_TEST(bdf_rejects_wildcards_and_domains_above_ffff)
+{
+	static const char *const bad[] = {
+		"*:03:00.0", "03:*.0", "03:00.*", "03:00", "10000:03:00.0",
+	};
+
+	assert_bdfs_refused(bad, sizeof(bad) / sizeof(bad[0]));
+}
+END_TEST
+
+START_TEST(bdf_rejects_out_of_range_and_junk)
+{
+	static const char *const bad[] = {
+		"", "03:00", "03:20.0", "03:00.8", "100:00.0", "0:0:0:0.0",
+		"03:00.0x", "g3:00.0", "03.00.0", ":00.0",
+		"0000:03:00.", "0000::00.0", "0x03:00.0", " 03:00.0",
+	};
+
+	assert_bdfs_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 END_TEST
 
@@ -223,6 +252,8 @@ Suite *suite_util(void)
 	tcase_add_test(tc, bdf_short_form_gets_domain_zero);
 	tcase_add_test(tc, bdf_upper_case_hex_is_lowered);
 	tcase_add_test(tc, bdf_rejects_out_of_range_and_junk);
+	tcase_add_test(tc, bdf_domain_is_a_number_like_lspci);
+	tcase_add_test(tc, bdf_rejects_wildcards_and_domains_above_ffff);
 	tcase_add_test(tc, size_formats_whole_units);
 	tcase_add_test(tc, size_formats_bytes_and_fractions);
 	tcase_add_test(tc, u64_parses_decimal_and_hex_only_whole);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -85,10 +86,48 @@ START_TEST(bind_of_the_generic_exporter_under_lockdown_is_refused)
 }
 END_TEST
 
+/*
+ * pbctl bind of a device its own driver has, under lockdown: peerbridge's
+ * probe fails, and pbctl gives the controller back to nvme rather than
+ * leave it driverless with driver_override set.
+ */
+START_TEST(pbctl_bind_that_fails_gives_the_device_back_to_its_driver)
+{
+	char out[4096], drv[64], path[PATH_MAX], text[64];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 g_nvme);
+	driver_of(g_nvme, drv, sizeof(drv));
+	if (strcmp(drv, "nvme")) {
+		if (drv[0])
+			unbind_dev(g_nvme);
+		ck_assert_int_eq(write_file(path, "\n"), 0);
+		write_file("/sys/bus/pci/drivers/nvme/bind", g_nvme);
+	}
+	driver_of(g_nvme, drv, sizeof(drv));
+	ck_assert_str_eq(drv, "nvme");
+
+	ck_assert_int_eq(pbctl_output(out, sizeof(out), "bind %s 2>&1", g_nvme), 1);
+	ck_assert_msg(strstr(out, "rolled back: driver_override cleared, bound to nvme again"),
+		      "%s", out);
+	driver_of(g_nvme, drv, sizeof(drv));
+	ck_assert_str_eq(drv, "nvme");
+	ck_assert_int_eq(pb_read_text(path, text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "(null)");
+}
+END_TEST
+
+static void rollback_setup(void)
+{
+	find_pci(ID_NVME, 0, g_nvme);
+	raise_lockdown();
+}
+
 Suite *suite_lockdown(void)
 {
 	Suite *s = suite_create("lockdown");
 	TCase *tr = tcase_create("raising"), *tc = tcase_create("integrity");
+	TCase *tb = tcase_create("pbctl");
 
 	tcase_add_checked_fixture(tr, setup_ctx, teardown_ctx);
 	tcase_add_test(tr, dmabuf_mmap_and_export_region_under_lockdown_are_eperm);
@@ -98,5 +137,10 @@ Suite *suite_lockdown(void)
 	tcase_add_test(tc, mmap_of_a_region_node_under_lockdown_is_eperm);
 	tcase_add_test(tc, bind_of_the_generic_exporter_under_lockdown_is_refused);
 	suite_add_tcase(s, tc);
+
+	/* after the tests above: setup_bound() cannot bind under lockdown */
+	tcase_add_checked_fixture(tb, rollback_setup, NULL);
+	tcase_add_test(tb, pbctl_bind_that_fails_gives_the_device_back_to_its_driver);
+	suite_add_tcase(s, tb);
 	return s;
 }

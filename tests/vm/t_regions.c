@@ -106,7 +106,7 @@ START_TEST(pbctl_list_json_reports_exact_sizes)
 	char out[8192], want[256];
 
 	ck_assert_int_eq(pbctl_output(out, sizeof(out), "-j list"), 0);
-	ck_assert_msg(strstr(out, "\"schema\": 1"), "%s", out);
+	ck_assert_msg(strstr(out, "\"schema\": 2"), "%s", out);
 	snprintf(want, sizeof(want),
 		 "\"name\": \"%s\", \"device\": \"%s\", \"bar\": 2, \"offset\": 0, \"size\": 67108864, \"state\": \"live\"",
 		 g_vram, g_ivshmem);

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pbctl bind and unbind: hand a PCI device to peerbridge's generic exporter
+ * and back.  bind refuses a device something uses (as dpdk-devbind and
+ * driverctl do) and undoes what it did when peerbridge does not take the
+ * device, so a failed bind never leaves it driverless.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pci/pci.h>
+
+#include "pb_util.h"
+#include "pbctl.h"
+#include "print.h"
+
+/* a device named on the command line, found through libpci */
+struct dev_ref {
+	struct pci_access *pacc;
+	struct pci_dev *d;
+	char bdf[PB_BDF_LEN];
+	char driver[64];	/* when found: its driver, "" for none */
+};
+
+static void dev_driver(struct dev_ref *r, char *out, size_t outsz);
+
+/* 0, or the exit status after a message */
+static int dev_open(const struct invocation *in, struct dev_ref *r)
+{
+	if (pb_parse_bdf(in->argv[0], r->bdf)) {
+		err_msg("%s: '%s' is not a PCI address ([[<domain>:]<bus>:]<slot>.<func>, hex, as lspci -s takes it)",
+			in->cmd, in->argv[0]);
+		return EXIT_USAGE;
+	}
+	r->pacc = pb_pci_open();
+	if (!r->pacc) {
+		err_msg("libpci: %s", pb_pci_error());
+		return EXIT_RUNTIME;
+	}
+	r->d = pb_pci_find(r->pacc, r->bdf);
+	if (!r->d) {
+		err_msg("no PCI device %s", r->bdf);
+		pci_cleanup(r->pacc);
+		return EXIT_RUNTIME;
+	}
+	dev_driver(r, r->driver, sizeof(r->driver));
+	return 0;
+}
+
+/* the device's driver now, "" when it has none */
+static void dev_driver(struct dev_ref *r, char *out, size_t outsz)
+{
+	const char *drv = NULL;
+
+	if (pb_pci_fill(r->d, PCI_FILL_DRIVER | PCI_FILL_RESCAN) >= 0)
+		drv = pci_get_string_property(r->d, PCI_FILL_DRIVER);
+	snprintf(out, outsz, "%s", drv ? drv : "");
+}
+
+/* write @text to a sysfs file under $PEERBRIDGE_SYSFS; -1 and errno */
+static int sysfs_write(const char *text, const char *fmt, const char *arg)
+{
+	char path[PATH_MAX];
+
+	if (sysfs_path(path, fmt, arg))
+		return -1;
+	return pb_write_text(path, text);
+}
+
+static void pr_binding(struct pr *p, const char *bdf, const char *driver,
+		       const char *previous)
+{
+	pr_obj_begin(p, "binding");
+	pr_str(p, "device", "device", bdf);
+	pr_str(p, "driver", "driver", *driver ? driver : NULL);
+	pr_str(p, "previous_driver", "previous driver",
+	       *previous ? previous : NULL);
+	pr_obj_end(p);
+}
+
+/* ---- in use? --------------------------------------------------------------- */
+
+struct users {
+	char text[512];		/* "network interface eth0 is up; ..." */
+};
+
+static void users_add(struct users *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void users_add(struct users *u, const char *fmt, ...)
+{
+	size_t at = strlen(u->text);
+	va_list ap;
+
+	if (at)
+		at += snprintf(u->text + at, sizeof(u->text) - at, "; ");
+	if (at >= sizeof(u->text))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(u->text + at, sizeof(u->text) - at, fmt, ap);
+	va_end(ap);
+}
+
+/* @dir/@name into @out (PATH_MAX); false when too long */
+static bool join(char *out, const char *dir, const char *name)
+{
+	return snprintf(out, PATH_MAX, "%s/%s", dir, name) < PATH_MAX;
+}
+
+/* where block device number @devno ("M:m") is mounted, into @at */
+static bool mounted_at(const char *devno, char *at, size_t atsz)
+{
+	char line[4096], num[32], dir[PATH_MAX];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d %*d %31s %*s %4095s", num, dir) == 2 &&
+		    !strcmp(num, devno)) {
+			snprintf(at, atsz, "%s", dir);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* the first entry of directory @path other than . and .., into @out */
+static bool first_entry(const char *path, char *out, size_t outsz)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(out, outsz, "%s", e->d_name);
+			found = true;
+		}
+	closedir(d);
+	return found;
+}
+
+/* a block device (a directory with holders/): held or mounted? */
+static void check_block(struct users *u, const char *dir, const char *name)
+{
+	char path[PATH_MAX], devno[32], what[PATH_MAX];
+
+	if (join(path, dir, "holders") && first_entry(path, what, sizeof(what)))
+		users_add(u, "block device %s is held by %s", name, what);
+	if (join(path, dir, "dev") && !pb_read_text(path, devno, sizeof(devno)) &&
+	    mounted_at(devno, what, sizeof(what)))
+		users_add(u, "block device %s is mounted on %s", name, what);
+}
+
+/* a network interface (net/<name>): up? */
+static void check_netdev(struct users *u, const char *dir, const char *name)
+{
+	char path[PATH_MAX], text[32];
+	uint64_t flags;
+
+	if (join(path, dir, "flags") && !pb_read_text(path, text, sizeof(text)) &&
+	    !pb_parse_u64(text, &flags) && (flags & IFF_UP))
+		users_add(u, "network interface %s is up", name);
+}
+
+/* a DRM card (drm/cardN): does a connector of it drive a display? */
+static void check_drm(struct users *u, const char *dir, const char *name)
+{
+	char conn[PATH_MAX], path[PATH_MAX], text[32];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, name, strlen(name)) ||
+		    e->d_name[strlen(name)] != '-')
+			continue;
+		if (join(conn, dir, e->d_name) && join(path, conn, "enabled") &&
+		    !pb_read_text(path, text, sizeof(text)) &&
+		    !strcmp(text, "enabled"))
+			users_add(u, "DRM card %s drives a display (%s)", name,
+				  e->d_name + strlen(name) + 1);
+	}
+	closedir(d);
+}
+
+/*
+ * What uses the device: the interfaces, disks and cards below its sysfs
+ * directory (not through links: those lead elsewhere), @depth levels down.
+ */
+static void find_users(struct users *u, const char *dir, const char *parent,
+		       int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (depth > 8 || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		if (!join(path, dir, e->d_name))
+			continue;
+		if (!strcmp(parent, "net"))
+			check_netdev(u, path, e->d_name);
+		else if (!strcmp(parent, "drm") && !strncmp(e->d_name, "card", 4))
+			check_drm(u, path, e->d_name);
+		else if (!strcmp(e->d_name, "holders"))
+			check_block(u, dir, strrchr(dir, '/') + 1);
+		find_users(u, path, e->d_name, depth + 1);
+	}
+	closedir(d);
+}
+
+/* ---- bind ------------------------------------------------------------------ */
+
+/*
+ * peerbridge did not take the device: clear driver_override and give the
+ * device back to @old (or to no driver, as it was).  Says how that went.
+ */
+static void roll_back(struct dev_ref *r, const char *old)
+{
+	char now[64];
+	int err = 0;
+
+	if (sysfs_write("\n", "bus/pci/devices/%s/driver_override", r->bdf)) {
+		err_msg("%s: rollback failed: cannot clear driver_override (%s): the next probe still offers the device to peerbridge only",
+			r->bdf, strerror(errno));
+		return;
+	}
+	if (!*old) {
+		err_msg("%s: rolled back: driver_override cleared; it had no driver before",
+			r->bdf);
+		return;
+	}
+	/* still bound when the unbind failed: then this fails, harmlessly */
+	if (sysfs_write(r->bdf, "bus/pci/drivers/%s/bind", old))
+		err = errno;
+	dev_driver(r, now, sizeof(now));
+	if (!strcmp(now, old))
+		err_msg("%s: rolled back: driver_override cleared, bound to %s again",
+			r->bdf, old);
+	else
+		err_msg("%s: rollback failed: %s did not take it back (%s; driver now: %s); driver_override is cleared",
+			r->bdf, old, err ? strerror(err) : "no error",
+			*now ? now : "none");
+}
+
+/* driver_override, unbind @old, probe: peerbridge's now, or rolled back */
+static int move_to_peerbridge(struct dev_ref *r, const char *old)
+{
+	char now[64];
+
+	if (sysfs_write("peerbridge", "bus/pci/devices/%s/driver_override",
+			r->bdf)) {
+		err_msg("%s: cannot set driver_override: %s", r->bdf,
+			strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (*old && sysfs_write(r->bdf, "bus/pci/drivers/%s/unbind", old)) {
+		err_msg("%s: cannot unbind %s: %s", r->bdf, old,
+			strerror(errno));
+		roll_back(r, old);
+		return EXIT_RUNTIME;
+	}
+	/* a probe that fails shows as "not peerbridge's" below */
+	if (sysfs_write(r->bdf, "bus/pci/drivers_probe", NULL) &&
+	    errno != ENODEV && errno != EINVAL && errno != ENXIO) {
+		err_msg("%s: probe request failed: %s", r->bdf,
+			strerror(errno));
+		roll_back(r, old);
+		return EXIT_RUNTIME;
+	}
+	dev_driver(r, now, sizeof(now));
+	if (strcmp(now, "peerbridge")) {
+		err_msg("%s: peerbridge did not bind (driver now: %s); see dmesg",
+			r->bdf, *now ? now : "none");
+		roll_back(r, old);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+int cmd_bind(struct pr *p, const struct invocation *in)
+{
+	char path[PATH_MAX];
+	struct users users = { .text = "" };
+	struct dev_ref r;
+	int ret;
+
+	ret = dev_open(in, &r);
+	if (ret)
+		return ret;
+	ret = EXIT_RUNTIME;
+	if (sysfs_path(path, "bus/pci/drivers/peerbridge") ||
+	    access(path, F_OK)) {
+		err_msg("peerbridge.ko is not loaded (modprobe peerbridge)");
+		goto out;
+	}
+	if (!strcmp(r.driver, "peerbridge")) {
+		ret = 0;	/* already bound: nothing to do */
+		goto done;
+	}
+	if (!sysfs_path(path, "bus/pci/devices/%s", r.bdf))
+		find_users(&users, path, "", 0);
+	if (users.text[0] && !in->force) {
+		err_msg("%s is in use: %s; stop using it first, or bind it all the same with --force",
+			r.bdf, users.text);
+		goto out;
+	}
+	if (users.text[0])
+		err_msg("%s is in use (%s): binding it all the same (--force)",
+			r.bdf, users.text);
+	ret = move_to_peerbridge(&r, r.driver);
+	if (ret)
+		goto out;
+done:
+	pr_binding(p, r.bdf, "peerbridge", r.driver);
+out:
+	pci_cleanup(r.pacc);
+	return ret;
+}
+
+int cmd_unbind(struct pr *p, const struct invocation *in)
+{
+	char now[64];
+	struct dev_ref r;
+	int ret;
+
+	ret = dev_open(in, &r);
+	if (ret)
+		return ret;
+	ret = EXIT_RUNTIME;
+	if (strcmp(r.driver, "peerbridge")) {
+		err_msg("%s is not bound to peerbridge (driver: %s)", r.bdf,
+			*r.driver ? r.driver : "none");
+		goto out;
+	}
+	/* revokes every mapping of the device's regions, then detaches */
+	if (sysfs_write(r.bdf, "bus/pci/drivers/%s/unbind", "peerbridge")) {
+		err_msg("%s: unbind failed: %s", r.bdf, strerror(errno));
+		goto out;
+	}
+	/* hand the device back to whichever driver claims it natively */
+	if (sysfs_write("\n", "bus/pci/devices/%s/driver_override", r.bdf)) {
+		err_msg("%s: cannot clear driver_override: %s", r.bdf,
+			strerror(errno));
+		goto out;
+	}
+	(void)sysfs_write(r.bdf, "bus/pci/drivers_probe", NULL); /* none is fine */
+	dev_driver(&r, now, sizeof(now));
+	pr_binding(p, r.bdf, now, "peerbridge");
+	ret = 0;
+out:
+	pci_cleanup(r.pacc);
+	return ret;
+}
