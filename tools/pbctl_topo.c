@@ -621,7 +621,7 @@ static void doctor_module(struct doctor *dr, struct peerbridge_info *info,
 	} else if (info->abi_minor < PEERBRIDGE_ABI_MINOR) {
 		finding(dr, "module", WARN,
 			"update peerbridge.ko to this release",
-			"the module speaks ABI %u.%u, older than this pbctl's %u.%u: newer calls fail with ENOTTY",
+			"the module speaks ABI %u.%u, older than this pbctl's %u.%u: what came since is missing (calls fail with ENOTTY, errors are less precise)",
 			info->abi_major, info->abi_minor, PEERBRIDGE_ABI_MAJOR,
 			PEERBRIDGE_ABI_MINOR);
 		*have = true;
