@@ -89,7 +89,9 @@ static int run(char *out, size_t outsz, bool merge, const char *args)
 	FILE *f;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s/pbctl %s %s", PB_BUILD_DIR, args,
+	/* build/pbctl has no RUNPATH: it finds build/lib by LD_LIBRARY_PATH */
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/lib %s/pbctl %s %s",
+		 PB_BUILD_DIR, PB_BUILD_DIR, args,
 		 merge ? "2>&1" : "2>/dev/null");
 	f = popen(cmd, "r");
 	ck_assert(f);
