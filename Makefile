@@ -54,7 +54,7 @@ KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
 TKMOD_SRCS	:= $(wildcard tests/kmod/*.c tests/kmod/*.h) tests/kmod/Kbuild
 SAMPLE_SRCS	:= $(wildcard samples/*.c samples/*.h) samples/Kbuild
 
-.PHONY: all lib tools kmod tests check check-debug debug-kernel demo bench clean deps checkpatch \
+.PHONY: all lib tools kmod tests check check-debug check-packages debug-kernel demo bench clean deps checkpatch \
 	install uninstall install-module install-dkms deb
 all: lib tools kmod tests
 
@@ -196,6 +196,10 @@ debug-kernel:
 
 check-debug:
 	@LANES=debug scripts/check.sh
+
+# the packages: built, installed here, DKMS for both kernels, tried in the VM
+check-packages:
+	@LANES=packages scripts/check.sh
 
 demo:
 	@scripts/demo.sh

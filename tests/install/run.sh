@@ -101,7 +101,7 @@ program_links_by_pkg_config_and_runs() {
 }
 
 program_links_the_static_archive_and_runs() {
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046
 	${CC:-cc} -Wall -Werror -o "$tmp/prog-static" "$tmp/prog.c" $(pkgconf --cflags) \
 		"$dest$libdir/libpeerbridge.a" $(pkg-config --libs libibverbs) -pthread
 	if ldd "$tmp/prog-static" | grep libpeerbridge; then return 1; fi
@@ -157,6 +157,15 @@ udev_rule_gives_group_peerbridge_never_0666() {
 	grep -q 'SUBSYSTEM=="pbmem".*GROUP="peerbridge", MODE="0660"' "$r"
 }
 
+# one version: the Makefile's, in dkms.conf and debian/changelog too
+versions_agree() {
+	v=$(sed -n 's/^VERSION[[:space:]]*:= *//p' Makefile)
+	d=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
+	c=$(dpkg-parsechangelog -S Version)
+	echo "Makefile $v, dkms.conf $d, debian/changelog $c"
+	[ -n "$v" ] && [ "$v" = "$d" ] && [ "$v" = "$c" ]
+}
+
 uninstall_leaves_no_files() {
 	make -s B="$b" DESTDIR="$dest" PREFIX=/usr uninstall
 	left=$(find "$dest" ! -type d)
@@ -174,5 +183,6 @@ result installed_pbctl_has_no_runpath pbctl_has_no_runpath
 result static_archive_exports_exactly_the_version_script static_archive_exports_only_the_api
 result modprobe_conf_documents_every_module_parameter modprobe_conf_documents_every_parameter
 result udev_rule_gives_group_peerbridge_0660_never_0666 udev_rule_gives_group_peerbridge_never_0666
+result dkms_conf_and_debian_changelog_carry_the_makefile_version versions_agree
 result uninstall_leaves_no_files uninstall_leaves_no_files
 exit $rc

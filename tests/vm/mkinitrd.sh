@@ -85,7 +85,7 @@ if [ -n "${PB_VM_PBCTL:-}" ]; then
 	[ -x "$PB_VM_PBCTL" ] || { echo "mkinitrd.sh: no pbctl $PB_VM_PBCTL" >&2; exit 1; }
 	echo "mkinitrd.sh: pbctl from $PB_VM_PBCTL, with the installed libpeerbridge"
 	cp "$PB_VM_PBCTL" "$root"/bin/pbctl
-	libpath= shim=
+	libpath='' shim=''
 else
 	cp "$b"/pbctl "$root"/bin/pbctl
 	libpath=$b/lib shim=$b/lib/libpeerbridge-preload.so
@@ -103,7 +103,8 @@ cp "$b"/tests/pbvm "$b"/tests/pbdemo "$b"/tests/pbfuzz "$b"/tests/pbverbs \
 	"$root"/tests/
 # `make bench`'s guest half, once built
 [ ! -e "$b"/tests/pbbench ] || cp "$b"/tests/pbbench "$root"/tests/
-cp "$top"/tests/vm/demo.sh "$root"/tests/demo.sh
+cp "$top"/tests/vm/demo.sh "$top"/tests/vm/packages.sh "$top"/tests/vm/guest.sh \
+	"$root"/tests/
 mkdir -p "$root"/usr/lib
 [ -z "$libpath" ] || cp -P "$libpath"/libpeerbridge.so* "$shim" "$root"/usr/lib/
 for bin in "$root"/bin/pbctl "$root"/bin/rdma "$root"/bin/ib_write_bw "$root$rxe" "$root"/tests/pbvm \
