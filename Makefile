@@ -6,17 +6,33 @@
 # trip in the VM.  Everything lands in build/.
 
 VERSION		:= 0.1.0
-PREFIX		?= /usr/local
-DESTDIR		?=
 SOVERSION	:= 1
 B		:= build
 KVERS		?= $(if $(KVER),$(KVER),$(shell scripts/kernels.sh))
 
+# where `make install` puts things; DESTDIR is prepended to all of them
 CC		?= cc
+MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
+PREFIX		?= /usr/local
+DESTDIR		?=
+LIBDIR		?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+INCLUDEDIR	?= $(PREFIX)/include
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+# the preload shim has no soname: not a library to link, so a directory of
+# its own
+SHIMDIR		?= $(LIBDIR)/peerbridge
+UDEVRULESDIR	?= /etc/udev/rules.d
+MODPROBEDIR	?= /etc/modprobe.d
+
 PKG_CONFIG	?= pkg-config
-CFLAGS		?= -O2 -g
-PB_CFLAGS	:= $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-		   -Wno-unused-parameter -Iinclude -Ilib -Itools \
+# CPPFLAGS, CFLAGS and LDFLAGS are the user's (or dpkg-buildflags'): they
+# reach every compile and link.  -O2 comes first so that a CFLAGS without
+# an -O still optimizes, which _FORTIFY_SOURCE needs; a -O in CFLAGS wins.
+CFLAGS		?= -g
+PB_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -Itools $(CPPFLAGS) \
+		   -O2 $(CFLAGS) -Wall -Wextra -Werror -Wno-unused-parameter \
 		   -DPB_VERSION='"$(VERSION)"'
 CHECK_CFLAGS	= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	= $(shell $(PKG_CONFIG) --libs check)
@@ -29,7 +45,6 @@ LIB_SRCS	:= lib/libpeerbridge.c lib/pb_error.c lib/pb_util.c lib/pb_rdma.c lib/p
 SHIM_SRCS	:= $(filter-out lib/pb_rdma_plain.c,$(LIB_SRCS)) lib/preload.c
 SHIM		:= $(B)/lib/libpeerbridge-preload.so
 LIB_PIC_OBJS	:= $(LIB_SRCS:%.c=$(B)/pic/%.o)
-LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIBSO		:= $(B)/lib/libpeerbridge.so.$(SOVERSION)
 TOOL_OBJS	:= $(B)/obj/tools/print.o $(B)/obj/lib/pb_util.o $(B)/obj/lib/pb_pattern.o
 VM_SRCS		:= $(filter-out tests/vm/pbdemo.c tests/vm/pbfuzz.c tests/vm/pbverbs.c,\
@@ -40,18 +55,23 @@ KMOD_SRCS	:= $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/peerbridge.h
 TKMOD_SRCS	:= $(wildcard tests/kmod/*.c tests/kmod/*.h) tests/kmod/Kbuild
 SAMPLE_SRCS	:= $(wildcard samples/*.c samples/*.h) samples/Kbuild
 
-.PHONY: all lib tools kmod tests check check-debug debug-kernel demo bench clean deps checkpatch install
+.PHONY: all lib tools kmod tests check check-debug check-packages debug-kernel demo bench clean deps checkpatch \
+	install uninstall install-module install-dkms deb
 all: lib tools kmod tests
 
 deps:
 	@scripts/deps.sh
 
 # --- library -----------------------------------------------------------------
-lib: $(LIBSO) $(B)/lib/libpeerbridge.a $(B)/lib/peerbridge.pc $(SHIM)
+lib: $(LIBSO) $(B)/lib/libpeerbridge.a $(SHIM)
 
 $(B)/pic/%.o: %.c $(wildcard include/*.h include/uapi/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(PB_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/static/%.o: %.c $(wildcard include/*.h include/uapi/*.h lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(PB_CFLAGS) -fvisibility=hidden -c -o $@ $<
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h include/uapi/*.h lib/*.h tools/*.h)
 	@mkdir -p $(dir $@)
@@ -59,23 +79,26 @@ $(B)/obj/%.o: %.c $(wildcard include/*.h include/uapi/*.h lib/*.h tools/*.h)
 
 $(LIBSO): $(LIB_PIC_OBJS) lib/libpeerbridge.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libpeerbridge.so.$(SOVERSION) \
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libpeerbridge.so.$(SOVERSION) \
 		-Wl,--version-script=lib/libpeerbridge.map -Wl,-z,defs \
 		-o $@ $(LIB_PIC_OBJS) -libverbs -lpci -pthread
 	ln -sf libpeerbridge.so.$(SOVERSION) $(B)/lib/libpeerbridge.so
 
 $(SHIM): $(SHIM_SRCS:%.c=$(B)/pic/%.o) lib/preload.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,--version-script=lib/preload.map -Wl,-z,defs \
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=lib/preload.map -Wl,-z,defs \
 		-o $@ $(SHIM_SRCS:%.c=$(B)/pic/%.o) -libverbs -lpci -ldl -pthread
 
-$(B)/lib/libpeerbridge.a: $(LIB_OBJS)
+# The archive exports what the shared library does and nothing more: its
+# objects, built with hidden visibility, are linked into one relocatable
+# object whose hidden symbols become local, so pb_util's helpers cannot
+# collide with a program's own.
+OBJCOPY		?= objcopy
+$(B)/lib/libpeerbridge.a: $(LIB_SRCS:%.c=$(B)/static/%.o)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-
-$(B)/lib/peerbridge.pc: lib/peerbridge.pc.in Makefile
-	@mkdir -p $(dir $@)
-	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@PREFIX@|$(PREFIX)|' $< > $@
+	$(LD) -r -o $(B)/static/libpeerbridge.o $^
+	$(OBJCOPY) --localize-hidden $(B)/static/libpeerbridge.o
+	rm -f $@ && $(AR) rcs $@ $(B)/static/libpeerbridge.o
 
 # --- pbctl -------------------------------------------------------------------
 tools: $(B)/pbctl
@@ -85,9 +108,11 @@ PBCTL_OBJS	:= $(B)/obj/tools/pbctl.o $(B)/obj/tools/pbctl_bind.o $(B)/obj/tools/
 		   $(B)/obj/kmod/topology_rules.o
 $(B)/obj/tools/pbctl_topo.o: PB_CFLAGS += $(DRM_CFLAGS) -Ikmod
 
+# no RUNPATH: installed, it finds the library where the system keeps it; in
+# the tree, users of build/pbctl set LD_LIBRARY_PATH=build/lib
 $(B)/pbctl: $(PBCTL_OBJS) $(TOOL_OBJS) $(LIBSO)
-	$(CC) -o $@ $(PBCTL_OBJS) $(TOOL_OBJS) -L$(B)/lib \
-		-Wl,-rpath,'$$ORIGIN/lib' -lpeerbridge -lpci -ldrm -libverbs
+	$(CC) $(LDFLAGS) -o $@ $(PBCTL_OBJS) $(TOOL_OBJS) -L$(B)/lib \
+		-lpeerbridge -lpci -ldrm -libverbs
 
 # --- module, once per kernel ---------------------------------------------------
 # kbuild writes objects next to the sources, so each kernel gets a tree of
@@ -132,33 +157,33 @@ UNIT_OBJS	:= $(TOOL_OBJS) $(B)/obj/lib/pb_rdma_policy.o $(B)/obj/lib/pb_explain.
 		   $(B)/obj/kmod/topology_rules.o
 $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(UNIT_OBJS) $(B)/pbctl $(LIBSO)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) -DPB_BUILD_DIR='"$(CURDIR)/$(B)"' \
+	$(CC) $(PB_CFLAGS) $(LDFLAGS) $(CHECK_CFLAGS) -DPB_BUILD_DIR='"$(CURDIR)/$(B)"' \
 		-DPB_SRC_DIR='"$(CURDIR)"' -o $@ $(UNIT_SRCS) $(UNIT_OBJS) \
 		-L$(B)/lib -Wl,-rpath,$(CURDIR)/$(B)/lib -lpeerbridge -lpci $(CHECK_LIBS)
 
 $(B)/tests/pbvm: $(VM_SRCS) $(wildcard tests/vm/*.h) $(LIBSO) $(TOOL_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) $(CHECK_CFLAGS) $(DRM_CFLAGS) -pthread -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
+	$(CC) $(PB_CFLAGS) $(LDFLAGS) $(CHECK_CFLAGS) $(DRM_CFLAGS) -pthread -o $@ $(VM_SRCS) $(B)/obj/lib/pb_util.o \
 		$(B)/obj/lib/pb_pattern.o -L$(B)/lib -ldrm -libverbs -lpeerbridge -lpci $(CHECK_LIBS)
 
 # knows nothing of peerbridge: only libibverbs
 $(B)/tests/pbverbs: tests/vm/pbverbs.c tests/vm/rc_loop.c tests/vm/rc_loop.h
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbverbs.c tests/vm/rc_loop.c -libverbs
+	$(CC) $(PB_CFLAGS) $(LDFLAGS) -o $@ tests/vm/pbverbs.c tests/vm/rc_loop.c -libverbs
 
 $(B)/tests/pbdemo: tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o $(LIBSO)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) -o $@ tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o -L$(B)/lib -lpeerbridge
+	$(CC) $(PB_CFLAGS) $(LDFLAGS) -o $@ tests/vm/pbdemo.c $(B)/obj/lib/pb_pattern.o -L$(B)/lib -lpeerbridge
 
 $(B)/tests/pbfuzz: tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o $(B)/obj/lib/pb_util.o $(LIBSO)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) -pthread -o $@ tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o \
+	$(CC) $(PB_CFLAGS) $(LDFLAGS) -pthread -o $@ tests/vm/pbfuzz.c $(B)/obj/lib/pb_pattern.o \
 		$(B)/obj/lib/pb_util.o -L$(B)/lib -lpeerbridge -lpci
 
 # the guest half of `make bench`
 $(B)/tests/pbbench: bench/pbbench.c tests/kmod/pb_test_importer.h $(B)/obj/lib/pb_util.o $(LIBSO)
 	@mkdir -p $(dir $@)
-	$(CC) $(PB_CFLAGS) -o $@ bench/pbbench.c $(B)/obj/lib/pb_util.o -L$(B)/lib \
+	$(CC) $(PB_CFLAGS) $(LDFLAGS) -o $@ bench/pbbench.c $(B)/obj/lib/pb_util.o -L$(B)/lib \
 		-lpeerbridge -libverbs -lpci
 
 # --- the two commands ----------------------------------------------------------
@@ -173,6 +198,10 @@ debug-kernel:
 check-debug:
 	@LANES=debug scripts/check.sh
 
+# the packages: built, installed here, DKMS for both kernels, tried in the VM
+check-packages:
+	@LANES=packages scripts/check.sh
+
 demo:
 	@scripts/demo.sh
 
@@ -180,22 +209,74 @@ demo:
 bench:
 	@scripts/bench.sh
 
-# user-space pieces; the module installs with the kernel's own
-# `make -C /lib/modules/<kver>/build M=... modules_install`
+# --- install -------------------------------------------------------------------
+# The library (shared, with its soname and the development link, and
+# static), its headers (the ioctl ABI as <peerbridge/uapi.h>), a
+# peerbridge.pc naming the directories it was installed to, pbctl, the
+# preload shim, the man pages, the udev rule that opens the nodes to group
+# peerbridge and a modprobe.d file listing the module's parameters.
+# `make uninstall` removes exactly INSTALLED, with the same variables.
+MAN3		:= $(wildcard man/*.3)
+MAN8		:= $(wildcard man/*.8)
+INSTALLED	= $(LIBDIR)/libpeerbridge.so.$(SOVERSION) $(LIBDIR)/libpeerbridge.so \
+		  $(LIBDIR)/libpeerbridge.a $(SHIMDIR)/libpeerbridge-preload.so \
+		  $(PKGCONFIGDIR)/peerbridge.pc \
+		  $(INCLUDEDIR)/peerbridge.h $(INCLUDEDIR)/peerbridge/uapi.h \
+		  $(SBINDIR)/pbctl \
+		  $(MAN3:man/%=$(MANDIR)/man3/%) $(MAN8:man/%=$(MANDIR)/man8/%) \
+		  $(UDEVRULESDIR)/60-peerbridge.rules $(MODPROBEDIR)/peerbridge.conf
+
 install: lib tools
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/uapi \
-		$(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man3 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libpeerbridge.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libpeerbridge.so
-	install -m 644 $(B)/lib/libpeerbridge.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(B)/lib/peerbridge.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 include/peerbridge.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 include/uapi/peerbridge.h $(DESTDIR)$(PREFIX)/include/uapi/
-	install -m 755 $(B)/pbctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
-	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SHIMDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/peerbridge $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR)
+	install -m 644 $(LIBSO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libpeerbridge.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libpeerbridge.so
+	install -m 644 $(B)/lib/libpeerbridge.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(SHIM) $(DESTDIR)$(SHIMDIR)/
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		lib/peerbridge.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/peerbridge.pc
+	install -m 644 include/peerbridge.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/uapi/peerbridge.h $(DESTDIR)$(INCLUDEDIR)/peerbridge/uapi.h
+	install -m 755 $(B)/pbctl $(DESTDIR)$(SBINDIR)/
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 udev/60-peerbridge.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 644 modprobe.d/peerbridge.conf $(DESTDIR)$(MODPROBEDIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	for d in $(DESTDIR)$(INCLUDEDIR)/peerbridge $(DESTDIR)$(SHIMDIR); do \
+		[ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d || exit 1; \
+	done
+
+# the module, for each kernel in KVERS (KVER=<one>), with the kernel's own
+# modules_install (INSTALL_MOD_PATH=$(DESTDIR)) and depmod, so that
+# `modprobe peerbridge` finds it
+install-module: $(foreach k,$(KVERS),$(B)/kmod/$(k)/peerbridge.ko)
+	@for k in $(KVERS); do \
+		echo "install-module: $$k"; \
+		$(MAKE) -C $(call kdir,$$k) M=$(CURDIR)/$(B)/kmod/$$k PB_TOP=$(CURDIR) \
+			INSTALL_MOD_PATH=$(DESTDIR) modules_install && \
+		depmod $(if $(DESTDIR),-b $(DESTDIR)) $$k || exit 1; \
+	done
+
+# the module's source for DKMS: dkms.conf, kmod/ and the two headers it
+# includes, a tree that builds on its own
+DKMSDIR		?= /usr/src/peerbridge-$(VERSION)
+install-dkms:
+	install -d $(DESTDIR)$(DKMSDIR)/kmod $(DESTDIR)$(DKMSDIR)/include/uapi \
+		$(DESTDIR)$(DKMSDIR)/include/linux
+	install -m 644 dkms.conf $(DESTDIR)$(DKMSDIR)/
+	install -m 644 $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild $(DESTDIR)$(DKMSDIR)/kmod/
+	install -m 644 include/uapi/peerbridge.h $(DESTDIR)$(DKMSDIR)/include/uapi/
+	install -m 644 include/linux/peerbridge.h $(DESTDIR)$(DKMSDIR)/include/linux/
+
+# the Debian packages, into build/deb/ (scripts/deb.sh)
+deb:
+	@scripts/deb.sh
 
 # kernel style, with the checkpatch.pl of the debug kernel's source (or of
 # linux-source-6.1 unpacked in /usr/src); the module's version differences

@@ -106,7 +106,8 @@ static struct miscdevice pb_ctl_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = PB_NAME,
 	.fops = &pb_ctl_fops,
-	.mode = 0666,
+	/* root only; the udev rule opens it to group peerbridge */
+	.mode = 0600,
 };
 
 static int __init pb_init(void)

@@ -1,14 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check` (LANES=stock, the default) and `make check-debug`
-# (LANES=debug); CI runs LANES="stock debug".  Installs what is missing,
-# builds, runs the host unit tests, then:
+# `make check` (LANES=stock, the default), `make check-debug`
+# (LANES=debug) and `make check-packages` (LANES=packages); CI runs
+# LANES="stock debug packages".  Installs what is missing, builds, runs
+# the host unit tests and the install test, then:
 #  - stock: the VM suite on every supported Debian kernel, in parallel;
 #  - debug: the VM suite, a fault-injection sweep, the fuzzer and the
 #    kmemleak/lockdep/DMA-API checks on a sanitizer kernel of each Debian
 #    series, 6.1 and 6.12 (built once per machine by
-#    scripts/debug-kernel.sh), side by side.
+#    scripts/debug-kernel.sh), side by side;
+#  - packages: scripts/check-packages.sh: the .debs built, installed on
+#    this machine, DKMS's module and the installed pbctl in the VM on both
+#    kernels, purged.
 # Prints every test with its verdict, prefixed by where it ran, and ends
 # with "N passed, N failed".  Exit status is nonzero on any failure.
 set -u
@@ -97,6 +101,9 @@ make -s KVERS="$kvers" all > "$out"/build.log 2>&1 || fail_build "build failed"
 echo "== host unit tests"
 CK_VERBOSITY=verbose "$b"/tests/unit > "$out"/host.log 2>&1 || status=1
 sed 's/^/[host] /' "$out"/host.log
+echo "== install test"
+tests/install/run.sh "$b" > "$out"/install.log 2>&1 || status=1
+sed 's/^/[install] /' "$out"/install.log
 
 pids=
 for k in $kvers; do
@@ -178,6 +185,12 @@ case " $lanes " in *" debug "*)
 		vmtests=$(tr -d '\r' < "$log" | grep -Ec '^tests/[^:]*:[0-9]+:[PFES]:')
 		echo "debug lane on $dk: $vmtests suite tests, $injected injected allocation failures, fuzzer: ${fuzz:-did not finish}"
 	done
+esac
+
+case " $lanes " in *" packages "*)
+	echo "== packages: make deb, installed here, DKMS for both Debian kernels, the installed pieces in the VM"
+	scripts/check-packages.sh "$b" > "$out"/packages.log 2>&1 || status=1
+	sed 's/^/[packages] /' "$out"/packages.log
 esac
 
 # Check's result lines start with the test's file; PB-RIG/PB-RESULT are the

@@ -172,8 +172,9 @@ static int run(char *out, size_t outsz, const char *args)
 	FILE *f;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s/pbctl %s 2>%s/.stderr", PB_BUILD_DIR,
-		 args, root);
+	/* build/pbctl has no RUNPATH: it finds build/lib by LD_LIBRARY_PATH */
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/lib %s/pbctl %s 2>%s/.stderr",
+		 PB_BUILD_DIR, PB_BUILD_DIR, args, root);
 	f = popen(cmd, "r");
 	ck_assert(f);
 	n = fread(out, 1, outsz - 1, f);

@@ -5,17 +5,7 @@
 # two independent mappings of each, then move data device to device: VRAM
 # -> NVMe CMB by the edu DMA engine, peer-to-peer below the PCIe switch.
 set -e
-
-# first PCI device with this vendor:device
-bdf_of() {
-	for d in /sys/bus/pci/devices/*; do
-		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
-			basename "$d"
-			return 0
-		fi
-	done
-	return 1
-}
+. /tests/guest.sh
 
 vram=$(bdf_of 0x1af4 0x1110)
 nvme=$(bdf_of 0x1b36 0x0010)

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -545,6 +546,32 @@ int pbti_attach_fd(int tfd, int dmabuf, bool stubborn, struct pbti_attach *a)
 	a->fd = dmabuf;
 	a->stubborn = stubborn;
 	return ioctl(tfd, PBTI_ATTACH, a) ? errno : 0;
+}
+
+void apply_udev_rule(void)
+{
+	ck_assert_int_eq(system("mdev -s"), 0);
+}
+
+gid_t peerbridge_gid(void)
+{
+	struct group *g = getgrnam("peerbridge");
+
+	ck_assert_msg(g, "no group peerbridge in the guest's /etc/group");
+	return g->gr_gid;
+}
+
+int drop_to_nobody(bool in_group_peerbridge)
+{
+	struct group *g = getgrnam("peerbridge");
+	gid_t gid;
+
+	if (!g)
+		return -1;
+	gid = g->gr_gid;
+	if (setgroups(in_group_peerbridge ? 1 : 0, &gid))
+		return -1;
+	return setgid(65534) || setuid(65534) ? -1 : 0;
 }
 
 bool iomem_claimed(const char *name)

@@ -26,6 +26,7 @@ int main(void)
 	srunner_add_suite(sr, suite_lifecycle());
 	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_copy());
+	srunner_add_suite(sr, suite_access());
 	srunner_add_suite(sr, suite_driver());
 	srunner_add_suite(sr, suite_lifetime());
 	srunner_add_suite(sr, suite_topology());

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <peerbridge.h>
 
@@ -112,6 +113,16 @@ void pbti_unmap_slot(int fd, unsigned int slot);
 /* attach a dma-buf and map it (held until detached): 0 or the errno */
 int pbti_attach_fd(int tfd, int dmabuf, bool stubborn, struct pbti_attach *a);
 
+/*
+ * Access by group: the guest's init applies the installed udev rule with
+ * busybox mdev (/etc/mdev.conf is made from it); apply_udev_rule() does it
+ * again for nodes made since, like `udevadm trigger` and `settle`.
+ */
+void apply_udev_rule(void);
+gid_t peerbridge_gid(void);
+/* become nobody, in group peerbridge or in no group at all: 0 or -1 */
+int drop_to_nobody(bool in_group_peerbridge);
+
 /* whether /proc/iomem shows a claim named @name */
 bool iomem_claimed(const char *name);
 /* CLOCK_MONOTONIC in seconds */
@@ -124,6 +135,7 @@ Suite *suite_lifecycle(void);
 Suite *suite_ioctl(void);
 Suite *suite_export(void);
 Suite *suite_copy(void);
+Suite *suite_access(void);
 Suite *suite_faults(void);
 Suite *suite_driver(void);
 Suite *suite_lifetime(void);

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot one kernel in the reference topology and run the guest in a mode:
-#   run.sh <kver> <check|checkdebug|demo|shell> <build-dir>
+#   run.sh <kver> <check|checkdebug|demo|packages|shell> <build-dir>
 # Environment: PB_KERNEL_IMAGE (default /boot/vmlinuz-<kver>), PB_VM_MEM
 # (MiB, default 1024), PB_VM_TIMEOUT (s, default 600), PB_VM_APPEND (more
 # kernel command line), PB_DISTRO_MODULES (see mkinitrd.sh), PB_VM_TOPO
 # (ref, the default, or wide: see below), PB_VM_IOMMU=1 (an Intel IOMMU,
 # translating), PB_VM_VRAM (a size: one more ivshmem that large, on a root
-# port of its own, for `make bench`'s 1 GiB "VRAM").
+# port of its own, for `make bench`'s 1 GiB "VRAM"), PB_VM_MODULE and
+# PB_VM_PBCTL (test an installed module and pbctl, not build/'s: see
+# mkinitrd.sh).
 # Prints the guest's output (without the dmesg dump), keeps the whole
 # serial log in <build-dir>/vm/<kver>-<mode>.log, and exits nonzero when
 # the guest's own status is nonzero, the guest did not finish within the
@@ -22,6 +24,7 @@ image=${PB_KERNEL_IMAGE:-/boot/vmlinuz-$kver}
 vm=$b/vm
 mkdir -p "$vm"
 initrd=$vm/initrd-$kver.cpio.gz
+[ -z "${PB_VM_MODULE:-}${PB_VM_PBCTL:-}" ] || initrd=$vm/initrd-$kver-installed.cpio.gz
 topo=${PB_VM_TOPO:-ref}
 iommu=${PB_VM_IOMMU:-}
 # a run other than the reference one is told apart in its files' names

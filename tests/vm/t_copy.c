@@ -639,7 +639,7 @@ START_TEST(copy_as_unprivileged_user_reports_no_dma_addresses)
 		struct pb_copy_result res;
 		struct pb_ctx *cc;
 
-		if (setgid(65534) || setuid(65534))
+		if (drop_to_nobody(true))
 			_exit(1);
 		cc = pb_open();
 		if (!cc) {

@@ -278,7 +278,7 @@ START_TEST(bufinfo_names_our_dmabufs)
 	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
 
 	ck_assert_msg(f, "debugfs bufinfo: %s", strerror(errno));
-	fread(text, 1, (1 << 16) - 1, f);
+	ck_assert_uint_gt(fread(text, 1, (1 << 16) - 1, f), 0);
 	fclose(f);
 	snprintf(want, sizeof(want), "%s+0", g_vram);
 	ck_assert_msg(strstr(text, "peerbridge"), "%s", text);

@@ -80,7 +80,7 @@ START_TEST(acs_redirect_bridges_are_named_to_every_caller)
 		struct pb_path_info u;
 		struct pb_ctx *ctx;
 
-		if (setgid(65534) || setuid(65534))
+		if (drop_to_nobody(true))
 			_exit(10);
 		ctx = pb_open();
 		if (!ctx || pb_check(ctx, topo_wide[W_EDU].bdf,
