@@ -100,10 +100,12 @@ program_links_by_pkg_config_and_runs() {
 	LD_LIBRARY_PATH=$dest$libdir ldd "$tmp/prog" | grep -q "$dest$libdir/libpeerbridge.so.1"
 }
 
+# the archive itself, then what the .pc says a static link needs besides
 program_links_the_static_archive_and_runs() {
 	# shellcheck disable=SC2046
 	${CC:-cc} -Wall -Werror -o "$tmp/prog-static" "$tmp/prog.c" $(pkgconf --cflags) \
-		"$dest$libdir/libpeerbridge.a" $(pkg-config --libs libibverbs) -pthread
+		"$dest$libdir/libpeerbridge.a" \
+		$(pkgconf --static --libs | sed 's/-lpeerbridge//') -pthread
 	if ldd "$tmp/prog-static" | grep libpeerbridge; then return 1; fi
 	"$tmp/prog-static"
 }
