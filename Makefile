@@ -127,7 +127,7 @@ $(B)/kmod/%/peerbridge.ko: $(KMOD_SRCS)
 		{ echo "no headers for kernel $*: run scripts/deps.sh" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	@for f in kmod/*; do ln -sf ../../../$$f $(dir $@); done
-	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) modules
+	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) PB_WERROR=y modules
 
 # test-only modules (tests/kmod) and the samples, the same way; they use
 # peerbridge's exported symbols.  kbuild reruns modpost only when its own
@@ -137,14 +137,14 @@ $(B)/tkmod/%/pb_edu_dma.ko: $(TKMOD_SRCS) $(B)/kmod/%/peerbridge.ko
 	@mkdir -p $(dir $@)
 	@for f in tests/kmod/*; do ln -sf ../../../$$f $(dir $@); done
 	@rm -f $(dir $@)Module.symvers
-	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) \
+	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) PB_WERROR=y \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
 
 $(B)/samples/%/pb_vga.ko: $(SAMPLE_SRCS) $(B)/kmod/%/peerbridge.ko
 	@mkdir -p $(dir $@)
 	@for f in samples/*; do ln -sf ../../../$$f $(dir $@); done
 	@rm -f $(dir $@)Module.symvers
-	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) \
+	$(MAKE) -C $(call kdir,$*) M=$(CURDIR)/$(dir $@) PB_TOP=$(CURDIR) PB_WERROR=y \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$(B)/kmod/$*/Module.symvers modules
 
 # --- tests ---------------------------------------------------------------------

@@ -51,15 +51,23 @@ result() {
 	fi
 }
 
+# every package of ours dpkg knows in any state (half-configured after a
+# failed postinst, unpacked, config-files) goes, not only installed ones
 purge() {
+	dpkg --configure -a >> "$log" 2>&1 || true
+	known=
 	for p in $pkgs; do
-		if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'installed'; then
-			apt-get purge -y -q "$p" >> "$log" 2>&1 || return 1
-		fi
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) || continue
+		[ "$st" = not-installed ] || known="$known $p"
 	done
+	# one call: dpkg orders the dependents first
+	# shellcheck disable=SC2086
+	[ -z "$known" ] || dpkg --purge $known >> "$log" 2>&1
 }
-# whatever happens, nothing of ours stays installed
+# whatever happens, nothing of ours stays installed: dash runs the EXIT
+# trap on exit only, so a signal exits first
 trap 'purge || echo "check-packages: purging the packages failed (log: $log)" >&2' EXIT
+trap 'exit 130' INT TERM HUP
 
 build_debs() {
 	make -s KVERS="$kvers" all
@@ -70,12 +78,17 @@ install_debs() {
 	purge
 	# apt takes a path for a .deb, not a name
 	debs=
-	for d in "$(cd "$b" && pwd)"/deb/*.deb; do
+	# make deb writes build/deb whatever the build directory
+	for d in "$top"/build/deb/*.deb; do
 		case $d in *-dbgsym_*) ;; *) debs="$debs $d" ;; esac
 	done
+	# an administrator's own (non-system) group of that name, on a machine
+	# that has none yet, is what the postinst must keep
+	getent group peerbridge > /dev/null || groupadd peerbridge
+	gid=$(getent group peerbridge | cut -d: -f3)
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $debs
-	getent group peerbridge
+	[ "$(getent group peerbridge | cut -d: -f3)" = "$gid" ]
 	test -x /usr/sbin/pbctl
 }
 # the package's postinst has built it already for every kernel with
@@ -105,9 +118,8 @@ guest() {
 purged() {
 	purge
 	for p in $pkgs; do
-		if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'installed'; then
-			echo "$p still installed"; return 1
-		fi
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) || continue
+		[ "$st" = not-installed ] || { echo "$p still known to dpkg: $st"; return 1; }
 	done
 	left=$(ls /usr/sbin/pbctl "$lib" /usr/src/peerbridge-* \
 		/lib/modules/*/updates/dkms/peerbridge.ko* /var/lib/dkms/peerbridge 2>/dev/null || true)

@@ -36,6 +36,7 @@ result() {
 	fi
 }
 
+version=$(sed -n 's/^VERSION[[:space:]]*:= *//p' Makefile)
 ma=$(${CC:-cc} -print-multiarch)
 libdir=/usr/lib${ma:+/$ma}
 
@@ -168,6 +169,26 @@ versions_agree() {
 	[ -n "$v" ] && [ "$v" = "$d" ] && [ "$v" = "$c" ]
 }
 
+# dkms.conf's own build line, as DKMS runs it from its tree (the module
+# sources as `make install-dkms` lays them out), on one object with a
+# warning added: a kernel upgrade's DKMS build must not fail on a warning,
+# while the tree's own build (PB_WERROR=y) must
+dkms_build_keeps_warnings_warnings() {
+	kver=$(scripts/kernels.sh | head -n1)
+	[ -n "$kver" ] || { echo "no kernel headers"; return 1; }
+	dkms_tree=$tmp/dkms
+	make -s DESTDIR="$dkms_tree" DKMSDIR=/peerbridge/$version/build install-dkms
+	echo 'static int pb_test_unused_warning;' >> "$dkms_tree/peerbridge/$version/build/kmod/main.c"
+	line=$(sed -n 's/^MAKE\[0\]="\(.*\)"$/\1/p' dkms.conf)
+	kernel_source_dir=/lib/modules/$kver/build
+	PACKAGE_NAME=peerbridge
+	PACKAGE_VERSION=$version
+	cmd=$(eval "echo \"$line\"" | sed 's/ modules$/ main.o/')
+	echo "$cmd"
+	$cmd
+	! $cmd PB_WERROR=y -B
+}
+
 uninstall_leaves_no_files() {
 	make -s B="$b" DESTDIR="$dest" PREFIX=/usr uninstall
 	left=$(find "$dest" ! -type d)
@@ -186,5 +207,6 @@ result static_archive_exports_exactly_the_version_script static_archive_exports_
 result modprobe_conf_documents_every_module_parameter modprobe_conf_documents_every_parameter
 result udev_rule_gives_group_peerbridge_0660_never_0666 udev_rule_gives_group_peerbridge_never_0666
 result dkms_conf_and_debian_changelog_carry_the_makefile_version versions_agree
+result dkms_build_keeps_warnings_warnings dkms_build_keeps_warnings_warnings
 result uninstall_leaves_no_files uninstall_leaves_no_files
 exit $rc
