@@ -28,6 +28,7 @@ struct dev_ref {
 	struct pci_dev *d;
 	char bdf[PB_BDF_LEN];
 	char driver[64];	/* when found: its driver, "" for none */
+	char override[64];	/* bind: its driver_override before, "" for none */
 };
 
 static void dev_driver(struct dev_ref *r, char *out, size_t outsz);
@@ -228,22 +229,49 @@ static void find_users(struct users *u, const char *dir, const char *parent,
 /* ---- bind ------------------------------------------------------------------ */
 
 /*
- * peerbridge did not take the device: clear driver_override and give the
- * device back to @old (or to no driver, as it was).  Says how that went.
+ * The device's driver_override into r->override, "" when none is set
+ * (the kernel shows that as "(null)").  -1 after a message.
+ */
+static int read_override(struct dev_ref *r)
+{
+	char path[PATH_MAX];
+
+	if (sysfs_path(path, "bus/pci/devices/%s/driver_override", r->bdf) ||
+	    pb_read_text(path, r->override, sizeof(r->override))) {
+		err_msg("%s: cannot read driver_override: %s", r->bdf,
+			strerror(errno));
+		return -1;
+	}
+	if (!strcmp(r->override, "(null)"))
+		r->override[0] = '\0';
+	return 0;
+}
+
+/*
+ * peerbridge did not take the device: put driver_override back as it was
+ * and give the device back to @old (or to no driver, as it was).  Says
+ * how that went.
  */
 static void roll_back(struct dev_ref *r, const char *old)
 {
-	char now[64];
+	char now[64], restored[96];
 	int err = 0;
 
-	if (sysfs_write("\n", "bus/pci/devices/%s/driver_override", r->bdf)) {
-		err_msg("%s: rollback failed: cannot clear driver_override (%s): the next probe still offers the device to peerbridge only",
+	/* a lone newline clears it */
+	if (sysfs_write(*r->override ? r->override : "\n",
+			"bus/pci/devices/%s/driver_override", r->bdf)) {
+		err_msg("%s: rollback failed: cannot restore driver_override (%s): the next probe still offers the device to peerbridge only",
 			r->bdf, strerror(errno));
 		return;
 	}
+	if (*r->override)
+		snprintf(restored, sizeof(restored),
+			 "driver_override restored to %s", r->override);
+	else
+		snprintf(restored, sizeof(restored), "driver_override cleared");
 	if (!*old) {
-		err_msg("%s: rolled back: driver_override cleared; it had no driver before",
-			r->bdf);
+		err_msg("%s: rolled back: %s; it had no driver before",
+			r->bdf, restored);
 		return;
 	}
 	/* still bound when the unbind failed: then this fails, harmlessly */
@@ -251,12 +279,12 @@ static void roll_back(struct dev_ref *r, const char *old)
 		err = errno;
 	dev_driver(r, now, sizeof(now));
 	if (!strcmp(now, old))
-		err_msg("%s: rolled back: driver_override cleared, bound to %s again",
-			r->bdf, old);
+		err_msg("%s: rolled back: %s, bound to %s again", r->bdf,
+			restored, old);
 	else
-		err_msg("%s: rollback failed: %s did not take it back (%s; driver now: %s); driver_override is cleared",
+		err_msg("%s: rollback failed: %s did not take it back (%s; driver now: %s); %s",
 			r->bdf, old, err ? strerror(err) : "no error",
-			*now ? now : "none");
+			*now ? now : "none", restored);
 }
 
 /* driver_override, unbind @old, probe: peerbridge's now, or rolled back */
@@ -324,6 +352,8 @@ int cmd_bind(struct pr *p, const struct invocation *in)
 	if (users.text[0])
 		err_msg("%s is in use (%s): binding it all the same (--force)",
 			r.bdf, users.text);
+	if (read_override(&r))
+		goto out;
 	ret = move_to_peerbridge(&r, r.driver);
 	if (ret)
 		goto out;

@@ -172,8 +172,11 @@ static int run(char *out, size_t outsz, const char *args)
 	FILE *f;
 	int st;
 
-	/* build/pbctl has no RUNPATH: it finds build/lib by LD_LIBRARY_PATH */
-	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/lib %s/pbctl %s 2>%s/.stderr",
+	/*
+	 * build/pbctl has no RUNPATH: it finds build/lib by LD_LIBRARY_PATH.
+	 * A pbctl stuck on a FIFO the fake kernel never opens is killed.
+	 */
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/lib timeout -s KILL 10 %s/pbctl %s 2>%s/.stderr",
 		 PB_BUILD_DIR, PB_BUILD_DIR, args, root);
 	f = popen(cmd, "r");
 	ck_assert(f);
@@ -199,11 +202,13 @@ static int run(char *out, size_t outsz, const char *args)
  * One write the kernel takes: the FIFO pbctl writes, and where the
  * device's driver link points just before (NULL: unchanged, "": none).
  * pbctl cannot finish opening the FIFO before then, so it sees the link
- * change exactly between its previous write and this one.
+ * change exactly between its previous write and this one.  With @reply,
+ * pbctl reads the FIFO instead and gets @reply (not logged).
  */
 struct kstep {
 	const char *fifo;
 	const char *driver;
+	const char *reply;
 };
 
 static pid_t kernel_pid;
@@ -226,6 +231,7 @@ static void kernel_start(const struct kstep *steps, unsigned int n)
 	ck_assert_int_ge(kernel_pid, 0);
 	if (kernel_pid)
 		return;
+	alarm(10);	/* never outlive a test that timed out */
 	snprintf(path, sizeof(path), "%s/.klog", root);
 	log = fopen(path, "w");
 	for (i = 0; log && i < n; i++) {
@@ -241,6 +247,14 @@ static void kernel_start(const struct kstep *steps, unsigned int n)
 				break;
 		}
 		snprintf(path, sizeof(path), "%s/%s", root, steps[i].fifo);
+		if (steps[i].reply) {
+			fd = open(path, O_WRONLY);
+			len = strlen(steps[i].reply);
+			if (fd < 0 || write(fd, steps[i].reply, len) != len)
+				break;
+			close(fd);
+			continue;
+		}
 		fd = open(path, O_RDONLY);
 		len = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
 		if (len < 0)
@@ -875,15 +889,16 @@ END_TEST
 START_TEST(bind_moves_a_device_from_its_driver_to_peerbridge)
 {
 	static const struct kstep steps[] = {
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/unbind", NULL },
-		{ "bus/pci/drivers_probe", "peerbridge" },
+		{ DEVDIR "/driver_override", NULL, "(null)\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "peerbridge", NULL },
 	};
 	char out[4096];
 
 	fake_module();
 	fake_driver("nvme");
-	kernel_start(steps, 3);
+	kernel_start(steps, 4);
 	ck_assert_int_eq(run(out, sizeof(out), "-j bind 03:00.0"), 0);
 	ck_assert_str_eq(kernel_stop(),
 			 DEVDIR "/driver_override=peerbridge\n"
@@ -897,17 +912,18 @@ END_TEST
 START_TEST(bind_probe_failure_rolls_back_driver)
 {
 	static const struct kstep steps[] = {
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/unbind", NULL },
-		{ "bus/pci/drivers_probe", "" },	/* unbound, not probed */
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/bind", "nvme" },
+		{ DEVDIR "/driver_override", NULL, "(null)\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "", NULL },	/* unbound, not probed */
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/bind", "nvme", NULL },
 	};
 	char out[4096];
 
 	fake_module();
 	fake_driver("nvme");
-	kernel_start(steps, 5);
+	kernel_start(steps, 6);
 	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
 	ck_assert_str_eq(kernel_stop(),
 			 DEVDIR "/driver_override=peerbridge\n"
@@ -922,23 +938,53 @@ START_TEST(bind_probe_failure_rolls_back_driver)
 }
 END_TEST
 
+/* what driver_override said before comes back, and so does its driver */
+START_TEST(bind_probe_failure_restores_driver_override)
+{
+	static const struct kstep steps[] = {
+		{ DEVDIR "/driver_override", NULL, "vfio-pci\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/vfio-pci/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "", NULL },	/* unbound, not probed */
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/vfio-pci/bind", "vfio-pci", NULL },
+	};
+	char out[4096];
+
+	fake_module();
+	fake_driver("vfio-pci");
+	kernel_start(steps, 6);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	ck_assert_str_eq(kernel_stop(),
+			 DEVDIR "/driver_override=peerbridge\n"
+			 "bus/pci/drivers/vfio-pci/unbind=" DEV "\n"
+			 "bus/pci/drivers_probe=" DEV "\n"
+			 DEVDIR "/driver_override=vfio-pci\n"
+			 "bus/pci/drivers/vfio-pci/bind=" DEV "\n");
+	ck_assert_str_eq(err,
+		"pbctl: 0000:03:00.0: peerbridge did not bind (driver now: none); see dmesg\n"
+		"pbctl: 0000:03:00.0: rolled back: driver_override restored to vfio-pci, bound to vfio-pci again\n");
+}
+END_TEST
+
 START_TEST(bind_failed_rollback_says_the_device_is_driverless)
 {
 	static const struct kstep steps[] = {
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/unbind", NULL },
-		{ "bus/pci/drivers_probe", "" },
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/bind", NULL },	/* nvme's probe fails */
+		{ DEVDIR "/driver_override", NULL, "(null)\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "", NULL },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/bind", NULL, NULL },	/* nvme's probe fails */
 	};
 	char out[4096];
 
 	fake_module();
 	fake_driver("nvme");
-	kernel_start(steps, 5);
+	kernel_start(steps, 6);
 	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
 	kernel_stop();
-	assert_err("pbctl: 0000:03:00.0: rollback failed: nvme did not take it back (no error; driver now: none); driver_override is cleared\n");
+	assert_err("pbctl: 0000:03:00.0: rollback failed: nvme did not take it back (no error; driver now: none); driver_override cleared\n");
 }
 END_TEST
 
@@ -967,9 +1013,9 @@ END_TEST
 START_TEST(unbind_json_driver_is_null_when_no_driver_takes_it)
 {
 	static const struct kstep steps[] = {
-		{ "bus/pci/drivers/peerbridge/unbind", NULL },
-		{ DEVDIR "/driver_override", "" },
-		{ "bus/pci/drivers_probe", NULL },
+		{ "bus/pci/drivers/peerbridge/unbind", NULL, NULL },
+		{ DEVDIR "/driver_override", "", NULL },
+		{ "bus/pci/drivers_probe", NULL, NULL },
 	};
 	char out[4096];
 
@@ -1076,6 +1122,7 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, bind_force_binds_a_device_in_use_all_the_same);
 	tcase_add_test(tc, bind_moves_a_device_from_its_driver_to_peerbridge);
 	tcase_add_test(tc, bind_probe_failure_rolls_back_driver);
+	tcase_add_test(tc, bind_probe_failure_restores_driver_override);
 	tcase_add_test(tc, bind_failed_rollback_says_the_device_is_driverless);
 	tcase_add_test(tc, bind_probe_failure_without_a_driver_clears_driver_override);
 	tcase_add_test(tc, unbind_of_unbound_device_exits_1);
