@@ -93,9 +93,9 @@ PB_EXPORT int pb_check(struct pb_ctx *ctx, const char *exporter,
 	if (pb_ctx_ioctl(ctx, PEERBRIDGE_CHECK, &c))
 		return -1;
 	/* libpci knows a device's IOMMU group (PCI_FILL_IOMMU_GROUP), not its type */
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group/type",
-		 pb_sysfs_root(), m);
 	if (c.iommu != PEERBRIDGE_IOMMU_GROUP ||
+	    pb_path(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group/type",
+		    pb_sysfs_root(), m) ||
 	    pb_read_text(path, iommu_type, sizeof(iommu_type)))
 		iommu_type[0] = '\0';
 	pb_path_from_kernel(&c, iommu_type[0] ? iommu_type : NULL, out);

@@ -24,6 +24,21 @@ const char *pb_sysfs_root(void)
 	return root && *root ? root : "/sys";
 }
 
+int pb_path(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, bufsz, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= bufsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 int pb_region_name(const char *in, char *out, size_t outsz)
 {
 	static const char prefix[] = PB_REGION_DIR "/";
@@ -87,11 +102,9 @@ int pb_sysfs_region_u64(const char *root, const char *region,
 {
 	char path[PATH_MAX], text[32];
 
-	if (snprintf(path, sizeof(path), "%s/class/pbmem/%s/%s", root, region,
-		     attr) >= (int)sizeof(path)) {
-		errno = ENAMETOOLONG;
+	if (pb_path(path, sizeof(path), "%s/class/pbmem/%s/%s", root, region,
+		    attr))
 		return -1;
-	}
 	if (pb_read_text(path, text, sizeof(text)))
 		return -1;
 	return pb_parse_u64(text, val);
@@ -306,7 +319,13 @@ struct pci_access *pb_pci_open(void)
 	pacc->debug = pb_pci_quiet;
 	/* sysfs only, so that $PEERBRIDGE_SYSFS holds for libpci too */
 	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-	snprintf(path, sizeof(path), "%s/bus/pci", pb_sysfs_root());
+	if (pb_path(path, sizeof(path), "%s/bus/pci", pb_sysfs_root())) {
+		snprintf(pb_pci_msg, sizeof(pb_pci_msg),
+			 "the path of bus/pci under $PEERBRIDGE_SYSFS is too long");
+		pci_cleanup(pacc);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
 	pci_set_param(pacc, "sysfs.path", path);
 	if (pb_pci_guard(pb_pci_start, pacc)) {
 		pci_cleanup(pacc);
@@ -422,13 +441,15 @@ int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN])
 	}
 	/* class devices (netdevs, RDMA, DMA channels): libpci knows none of them */
 	for (i = 0; i < sizeof(pb_classes) / sizeof(pb_classes[0]); i++) {
-		snprintf(path, sizeof(path), "%s/class/%s/%s", root,
-			 pb_classes[i], name);
+		if (pb_path(path, sizeof(path), "%s/class/%s/%s", root,
+			    pb_classes[i], name))
+			return -1;
 		if (access(path, F_OK))
 			continue;
 		/* the entry exists: its device is PCI, or it has none */
-		snprintf(path, sizeof(path), "%s/class/%s/%s/device", root,
-			 pb_classes[i], name);
+		if (pb_path(path, sizeof(path), "%s/class/%s/%s/device", root,
+			    pb_classes[i], name))
+			return -1;
 		real = realpath(path, NULL);
 		base = real ? strrchr(real, '/') : NULL;
 		if (base && !pb_parse_bdf(base + 1, bdf) &&

@@ -21,6 +21,13 @@ struct pci_dev;
 /* sysfs mount point: $PEERBRIDGE_SYSFS (for tests) or /sys */
 const char *pb_sysfs_root(void);
 
+/*
+ * snprintf() for a path: -1 and ENAMETOOLONG when it does not fit (a
+ * truncated path would name another file).
+ */
+int pb_path(char *buf, size_t bufsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* "/dev/pbmem/X" or "X" -> "X"; rejects empty names and path components */
 int pb_region_name(const char *in, char *out, size_t outsz);
 

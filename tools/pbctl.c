@@ -94,13 +94,18 @@ int size_arg(const struct invocation *in, const char *what, const char *text,
 int sysfs_path(char *buf, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int n, m;
 
+	/* a root of PATH_MAX or more leaves no room: never size PATH_MAX - n */
 	n = snprintf(buf, PATH_MAX, "%s/", pb_sysfs_root());
+	if (n < 0 || n >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	va_start(ap, fmt);
-	n += vsnprintf(buf + n, PATH_MAX - n, fmt, ap);
+	m = vsnprintf(buf + n, PATH_MAX - n, fmt, ap);
 	va_end(ap);
-	if (n >= PATH_MAX) {
+	if (m < 0 || m >= PATH_MAX - n) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -140,8 +145,11 @@ int scan_regions(struct dirent ***ents)
 	char path[PATH_MAX];
 	int n;
 
-	if (sysfs_path(path, "class/pbmem"))
+	if (sysfs_path(path, "class/pbmem")) {
+		err_msg("cannot name class/pbmem under $PEERBRIDGE_SYSFS: %s",
+			strerror(errno));
 		return -1;
+	}
 	n = scandir(path, ents, region_filter, alphasort);
 	if (n >= 0)
 		return n;

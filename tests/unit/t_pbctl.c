@@ -578,6 +578,24 @@ START_TEST(list_without_module_exits_1_and_says_not_loaded)
 }
 END_TEST
 
+/* a root longer than any path: refused by name, not written past a buffer */
+START_TEST(list_with_a_sysfs_root_longer_than_path_max_exits_1)
+{
+	char out[4096], *longroot = malloc(5001);
+
+	ck_assert(longroot);
+	memset(longroot, 'x', 5000);
+	longroot[0] = '/';
+	longroot[5000] = '\0';
+	setenv("PEERBRIDGE_SYSFS", longroot, 1);
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 1);
+	setenv("PEERBRIDGE_SYSFS", root, 1);
+	assert_err("File name too long");
+	ck_assert_str_eq(out, "");
+	free(longroot);
+}
+END_TEST
+
 START_TEST(list_with_module_and_no_regions_says_so_and_exits_0)
 {
 	char out[4096];
@@ -1099,6 +1117,7 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, check_missing_importer_exits_2);
 	tcase_add_test(tc, check_and_topo_without_module_are_runtime_exit_1);
 	tcase_add_test(tc, list_without_module_exits_1_and_says_not_loaded);
+	tcase_add_test(tc, list_with_a_sysfs_root_longer_than_path_max_exits_1);
 	tcase_add_test(tc, list_with_module_and_no_regions_says_so_and_exits_0);
 	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
 	tcase_add_test(tc, list_json_carries_exact_bytes_and_pci_identity);
