@@ -10,18 +10,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pci/pci.h>
 
 #include "pb_util.h"
 
+int pb_sysfs_root_ok(const char *dir)
+{
+	struct stat st;
+
+	/* lstat: a symlink could be pointed elsewhere by whoever owns it */
+	if (lstat(dir, &st))
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 const char *pb_sysfs_root(void)
 {
 	/* never from the environment of a set-user-ID caller */
 	const char *root = secure_getenv("PEERBRIDGE_SYSFS");
+	int err = errno;
+	bool ok;
 
-	return root && *root ? root : "/sys";
+	/*
+	 * Nor a tree someone else controls: root run with sudo -E would
+	 * write where another user's symlinks lead.  Silently: a library
+	 * does not print; pbctl warns.
+	 */
+	ok = root && *root && !pb_sysfs_root_ok(root);
+	errno = err;
+	return ok ? root : "/sys";
 }
 
 int pb_path(char *buf, size_t bufsz, const char *fmt, ...)
@@ -83,7 +111,8 @@ int pb_write_text(const char *path, const char *text)
 	ssize_t n;
 	int fd, err;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* sysfs attributes are files: a symlink here is someone's trap */
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = write(fd, text, len);

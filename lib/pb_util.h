@@ -18,8 +18,17 @@ struct pci_dev;
 #define PB_REGION_NAME_MAX	64
 #define PB_BDF_LEN		13	/* "dddd:bb:dd.f" + NUL */
 
-/* sysfs mount point: $PEERBRIDGE_SYSFS (for tests) or /sys */
+/*
+ * sysfs mount point: $PEERBRIDGE_SYSFS (for tests) when
+ * pb_sysfs_root_ok() takes it, else /sys.  Keeps errno.
+ */
 const char *pb_sysfs_root(void);
+/*
+ * 0 when @dir may stand for sysfs: a directory, not a symlink, owned by
+ * the effective user and writable by no one else; -1 and errno (ENOTDIR,
+ * EPERM or lstat's) otherwise.
+ */
+int pb_sysfs_root_ok(const char *dir);
 
 /*
  * snprintf() for a path: -1 and ENAMETOOLONG when it does not fit (a
@@ -33,7 +42,7 @@ int pb_region_name(const char *in, char *out, size_t outsz);
 
 /* Read a small sysfs file into buf, without its trailing newline. */
 int pb_read_text(const char *path, char *buf, size_t bufsz);
-/* Write @text to a (sysfs) file in one write. */
+/* Write @text to a (sysfs) file in one write; not through a symlink (ELOOP). */
 int pb_write_text(const char *path, const char *text);
 int pb_sysfs_region_u64(const char *root, const char *region,
 			const char *attr, uint64_t *val);

@@ -707,6 +707,18 @@ static int show_version(struct pr *p)
 	return 0;
 }
 
+/* a $PEERBRIDGE_SYSFS that pb_sysfs_root() ignores: say so, once */
+static void warn_sysfs_env(void)
+{
+	const char *env = secure_getenv("PEERBRIDGE_SYSFS");
+
+	if (env && *env && pb_sysfs_root_ok(env))
+		err_msg("ignoring $PEERBRIDGE_SYSFS: %s; using /sys",
+			errno == EPERM ?
+			"not a directory of yours that only you can write" :
+			strerror(errno));
+}
+
 /* the command: the first operand, which is the first word not an option */
 static const char *find_cmd_name(int argc, char **argv)
 {
@@ -822,6 +834,7 @@ int main(int argc, char **argv)
 	while (optind < argc)	/* after "--" */
 		ops[nops++] = argv[optind++];
 
+	warn_sysfs_env();
 	pr_init(&p, stdout, json);
 	in.cmd = name;
 	in.argc = nops - 1;

@@ -596,6 +596,42 @@ START_TEST(list_with_a_sysfs_root_longer_than_path_max_exits_1)
 }
 END_TEST
 
+/* root (sudo -E) must not take a tree others can change for sysfs */
+START_TEST(world_writable_sysfs_root_is_ignored_with_a_warning)
+{
+	char out[4096];
+
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
+	ck_assert_int_eq(chmod(root, 0777), 0);
+	/* the host's /sys has no peerbridge: the module runs in VMs only */
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 1);
+	chmod(root, 0700);
+	assert_err("pbctl: ignoring $PEERBRIDGE_SYSFS: not a directory of yours that only you can write; using /sys\n");
+	assert_err("peerbridge.ko is not loaded");
+	ck_assert_ptr_null(strstr(out, "bar2"));
+}
+END_TEST
+
+START_TEST(bind_does_not_write_through_a_symlinked_attribute)
+{
+	char out[4096], outside[600];
+	FILE *f;
+
+	fake_module();
+	fake_driver(NULL);
+	/* a file outside the tree, which driver_override leads to */
+	snprintf(outside, sizeof(outside), "%s.outside", root);
+	f = fopen(outside, "w");
+	ck_assert(f && fputs("(null)\n", f) >= 0 && !fclose(f));
+	link_to(DEVDIR "/driver_override", outside);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0: cannot set driver_override: Too many levels of symbolic links");
+	ck_assert_str_eq(got(DEVDIR "/driver_override"), "(null)\n");
+	unlink(outside);
+}
+END_TEST
+
 START_TEST(list_with_module_and_no_regions_says_so_and_exits_0)
 {
 	char out[4096];
@@ -1118,6 +1154,8 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, check_and_topo_without_module_are_runtime_exit_1);
 	tcase_add_test(tc, list_without_module_exits_1_and_says_not_loaded);
 	tcase_add_test(tc, list_with_a_sysfs_root_longer_than_path_max_exits_1);
+	tcase_add_test(tc, world_writable_sysfs_root_is_ignored_with_a_warning);
+	tcase_add_test(tc, bind_does_not_write_through_a_symlinked_attribute);
 	tcase_add_test(tc, list_with_module_and_no_regions_says_so_and_exits_0);
 	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
 	tcase_add_test(tc, list_json_carries_exact_bytes_and_pci_identity);
