@@ -65,10 +65,14 @@ static int pb_check_name(const char *name, char bdf[PB_BDF_LEN])
 	if (!pb_resolve_pci(name, bdf))
 		return 0;
 	err = errno;
-	pb_set_error_detail(err, "%s: %s", name,
-			    err == ENXIO ? "not a PCI device, so it has no peer-to-peer path to check" :
-			    err == ENODEV ? "no such region, PCI device or device name" :
-			    "not a device name");
+	if (err == EIO)
+		pb_set_error_detail(err, "%s: cannot list the PCI devices: libpci: %s",
+				    name, pb_pci_error());
+	else
+		pb_set_error_detail(err, "%s: %s", name,
+				    err == ENXIO ? "not a PCI device, so it has no peer-to-peer path to check" :
+				    err == ENODEV ? "no such region, PCI device or device name" :
+				    "not a device name");
 	errno = err;
 	return -1;
 }

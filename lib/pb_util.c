@@ -291,7 +291,16 @@ void pb_format_size(uint64_t bytes, char *buf, size_t bufsz)
 
 /*
  * libpci's error hook must not return (its callers go on as if it had
- * exited): it jumps back to pb_pci_guard(), which fails the call.
+ * exited): it jumps back to pb_pci_guard(), which fails the call.  Every
+ * libpci call of the library's and pbctl's that can report an error goes
+ * through a guard (pb_pci_*); the rest (pci_cleanup(),
+ * pci_get_string_property(), pci_filter_*()) report none.
+ *
+ * Known limits, libpci's own: an error in the middle of a call leaves
+ * what libpci had allocated or opened so far (a directory of the bus
+ * scan, a half-read device) to leak: pci_cleanup() frees only what is
+ * linked in already.  And pci_alloc() running out of memory exits the
+ * process through libpci's default handler, before ours is installed.
  */
 static __thread jmp_buf *pb_pci_jmp;
 static __thread char pb_pci_msg[256];
@@ -303,6 +312,14 @@ static void __attribute__((noreturn)) pb_pci_fatal(char *msg, ...)
 	va_start(ap, msg);
 	vsnprintf(pb_pci_msg, sizeof(pb_pci_msg), msg, ap);
 	va_end(ap);
+	/*
+	 * Returning is no way out: libpci is built trusting the hook not to
+	 * return (pci_read_word() falls into __stack_chk_fail() after it).
+	 * So every call that can report is guarded, and a call that is not
+	 * is a bug of ours: stop here rather than jump through NULL.
+	 */
+	if (!pb_pci_jmp)
+		abort();
 	longjmp(*pb_pci_jmp, 1);
 }
 
@@ -332,17 +349,32 @@ const char *pb_pci_error(void)
 	return pb_pci_msg;
 }
 
+struct pb_pci_start_args {
+	struct pci_access *pacc;
+	const char *sysfs;
+};
+
 static void pb_pci_start(void *arg)
 {
-	pci_init(arg);
-	pci_scan_bus(arg);
+	struct pb_pci_start_args *a = arg;
+
+	/* pci_set_param() allocates: it too may report */
+	pci_set_param(a->pacc, "sysfs.path", (char *)a->sysfs);
+	pci_init(a->pacc);
+	pci_scan_bus(a->pacc);
 }
 
 struct pci_access *pb_pci_open(void)
 {
 	struct pci_access *pacc = pci_alloc();
 	char path[PATH_MAX];
+	struct pb_pci_start_args a = { .pacc = pacc, .sysfs = path };
 
+	if (!pacc) {
+		snprintf(pb_pci_msg, sizeof(pb_pci_msg), "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
 	pacc->error = pb_pci_fatal;
 	pacc->warning = pb_pci_quiet;
 	pacc->debug = pb_pci_quiet;
@@ -355,8 +387,7 @@ struct pci_access *pb_pci_open(void)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	pci_set_param(pacc, "sysfs.path", path);
-	if (pb_pci_guard(pb_pci_start, pacc)) {
+	if (pb_pci_guard(pb_pci_start, &a)) {
 		pci_cleanup(pacc);
 		errno = EIO;
 		return NULL;
@@ -403,6 +434,33 @@ int pb_pci_fill(struct pci_dev *d, unsigned int flags)
 	struct pb_pci_fill_args a = { .d = d, .flags = flags };
 
 	return pb_pci_guard(pb_pci_fill_fn, &a) ? -1 : a.known;
+}
+
+struct pb_pci_cap_args {
+	struct pci_dev *d;
+	int id, offset;
+	bool found;
+	uint16_t val;
+};
+
+static void pb_pci_cap_fn(void *arg)
+{
+	struct pb_pci_cap_args *a = arg;
+	struct pci_cap *cap = pci_find_cap(a->d, a->id, PCI_CAP_EXTENDED);
+
+	a->found = cap;
+	if (cap)
+		a->val = pci_read_word(a->d, cap->addr + a->offset);
+}
+
+int pb_pci_ext_cap_word(struct pci_dev *d, int id, int offset, uint16_t *val)
+{
+	struct pb_pci_cap_args a = { .d = d, .id = id, .offset = offset };
+
+	if (pb_pci_guard(pb_pci_cap_fn, &a))
+		return -1;
+	*val = a.val;
+	return a.found;
 }
 
 struct pb_pci_name_args {
@@ -461,10 +519,12 @@ int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN])
 	}
 	if (!pb_parse_bdf(name, bdf)) {
 		struct pci_access *pacc = pb_pci_open();
-		bool found = pacc && pb_pci_find(pacc, bdf);
+		bool found;
 
-		if (pacc)
-			pci_cleanup(pacc);
+		if (!pacc)
+			return -1;	/* EIO: libpci failed, pb_pci_error() says why */
+		found = pb_pci_find(pacc, bdf);
+		pci_cleanup(pacc);
 		errno = ENODEV;
 		return found ? 0 : -1;
 	}

@@ -69,13 +69,22 @@ int pb_parse_bdf(const char *s, char out[PB_BDF_LEN]);
  * libpci over $PEERBRIDGE_SYSFS/bus/pci (sysfs access only), the bus
  * scanned.  libpci's error hook exits; here it makes the call fail
  * instead (-1 or NULL, errno EIO, pb_pci_error() says what libpci said),
- * and its warnings are dropped.  Free with pci_cleanup().
+ * and its warnings are dropped.  Call libpci through these functions
+ * only (pci_cleanup(), pci_get_string_property() and the fields aside):
+ * a libpci error outside them has nowhere to go.  Free with
+ * pci_cleanup().
  */
 struct pci_access *pb_pci_open(void);
 /* the device at canonical @bdf; NULL and ENODEV if there is none */
 struct pci_dev *pb_pci_find(struct pci_access *pacc, const char *bdf);
 /* pci_fill_info() without the exit: the fields libpci knows, or -1 */
 int pb_pci_fill(struct pci_dev *d, unsigned int flags);
+/*
+ * The 16-bit word at @offset in @d's extended capability @id (fill
+ * PCI_FILL_EXT_CAPS first): 1 and *@val, 0 when @d has no such
+ * capability, or -1.
+ */
+int pb_pci_ext_cap_word(struct pci_dev *d, int id, int offset, uint16_t *val);
 /* a device's canonical "dddd:bb:dd.f" */
 void pb_pci_bdf(const struct pci_dev *d, char bdf[PB_BDF_LEN]);
 /*
@@ -90,7 +99,8 @@ const char *pb_pci_error(void);
 /*
  * A region, a BDF or a device class entry's name ("mlx5_0", "dma0chan0",
  * "card0", "nvme0", a netdev) -> its PCI device, canonical.  ENODEV: no
- * such device; ENXIO: it exists but is not a PCI device.
+ * such device; ENXIO: it exists but is not a PCI device; EIO: libpci
+ * could not list the devices (pb_pci_error() says why).
  */
 int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN]);
 

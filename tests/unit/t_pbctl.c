@@ -1092,6 +1092,39 @@ START_TEST(failed_json_command_leaves_stdout_empty)
 }
 END_TEST
 
+/* ---- libpci failing -------------------------------------------------------- */
+
+/* an entry libpci's sysfs scan cannot parse makes it report an error */
+static void fake_bad_pci_entry(void)
+{
+	dir("bus/pci/devices/garbage");
+}
+
+START_TEST(resolve_says_eio_not_enodev_when_libpci_fails)
+{
+	char bdf[PB_BDF_LEN];
+
+	fake_bad_pci_entry();
+	ck_assert_int_eq(pb_resolve_pci("03:00.0", bdf), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_msg(strstr(pb_pci_error(), "garbage"), "%s", pb_pci_error());
+}
+END_TEST
+
+START_TEST(bind_and_doctor_say_libpci_failed_and_exit_1)
+{
+	char out[16384];
+
+	fake_module();
+	fake_driver("nvme");
+	fake_bad_pci_entry();
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: libpci: sysfs_scan: Couldn't parse entry name garbage");
+	ck_assert_int_eq(run(out, sizeof(out), "-j doctor"), 1);
+	assert_err("pbctl: libpci: sysfs_scan: Couldn't parse entry name garbage: no PCI devices by class, no names");
+}
+END_TEST
+
 /* ---- doctor ---------------------------------------------------------------- */
 
 START_TEST(doctor_without_module_fails_that_check_and_runs_every_other)
@@ -1185,6 +1218,8 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, unbind_of_unbound_device_exits_1);
 	tcase_add_test(tc, unbind_json_driver_is_null_when_no_driver_takes_it);
 	tcase_add_test(tc, failed_json_command_leaves_stdout_empty);
+	tcase_add_test(tc, resolve_says_eio_not_enodev_when_libpci_fails);
+	tcase_add_test(tc, bind_and_doctor_say_libpci_failed_and_exit_1);
 	tcase_add_test(tc, doctor_without_module_fails_that_check_and_runs_every_other);
 	suite_add_tcase(s, tc);
 	return s;
