@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,25 +92,63 @@ int size_arg(const struct invocation *in, const char *what, const char *text,
 	return -1;
 }
 
-int sysfs_path(char *buf, const char *fmt, ...)
+/*
+ * @dir@sep, then @fmt, into @buf (PATH_MAX); -1 and ENAMETOOLONG when it
+ * does not fit.  A @dir of PATH_MAX or more leaves no room: never size
+ * PATH_MAX - n.
+ */
+static int path_vjoin(char *buf, const char *dir, const char *sep,
+		      const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n, m;
 
-	/* a root of PATH_MAX or more leaves no room: never size PATH_MAX - n */
-	n = snprintf(buf, PATH_MAX, "%s/", pb_sysfs_root());
+	n = snprintf(buf, PATH_MAX, "%s%s", dir, sep);
 	if (n < 0 || n >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	va_start(ap, fmt);
 	m = vsnprintf(buf + n, PATH_MAX - n, fmt, ap);
-	va_end(ap);
 	if (m < 0 || m >= PATH_MAX - n) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return 0;
+}
+
+int sysfs_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = path_vjoin(buf, pb_sysfs_root(), "/", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* a fake sysfs tree in effect: $PEERBRIDGE_SYSFS, and not /sys itself */
+static bool fake_sysfs(void)
+{
+	const char *root = pb_sysfs_root();
+	struct stat a, b;
+
+	if (!strcmp(root, "/sys"))
+		return false;
+	return stat(root, &a) || stat("/sys", &b) || a.st_dev != b.st_dev ||
+	       a.st_ino != b.st_ino;
+}
+
+int host_path(char *buf, const char *fmt, ...)
+{
+	bool fake = fake_sysfs();
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = path_vjoin(buf, fake ? pb_sysfs_root() : "",
+			 fake ? "/.host" : "", fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -878,21 +879,147 @@ START_TEST(bind_takes_a_device_whose_interface_is_down)
 }
 END_TEST
 
-START_TEST(bind_refuses_a_device_with_a_mounted_disk)
+/* PID 1's mounts: those of the host, also from a container */
+START_TEST(bind_refuses_a_device_with_a_disk_mounted_in_pid_1s_namespace)
 {
-	char out[4096], line[4096], devno[32];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char out[4096];
 
-	/* the disk has the number of whatever this test's / is mounted from */
-	ck_assert(f && fgets(line, sizeof(line), f));
-	fclose(f);
-	ck_assert_int_eq(sscanf(line, "%*d %*d %31s", devno), 1);
 	fake_module();
 	fake_driver("nvme");
 	dir(DEVDIR "/nvme/nvme0/nvme0n1/holders");
-	put(DEVDIR "/nvme/nvme0/nvme0n1/dev", devno);
+	put(DEVDIR "/nvme/nvme0/nvme0n1/dev", "259:0\n");
+	dir(".host/proc/1");
+	put(".host/proc/1/mountinfo",
+	    "36 25 259:0 / /data rw,relatime shared:1 - ext4 /dev/nvme0n1 rw\n");
+	dir(".host/proc/self");
+	put(".host/proc/self/mountinfo", "");
 	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
-	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is mounted on ");
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is mounted on /data;");
+}
+END_TEST
+
+/*
+ * Native NVMe multipath: the disk people mount is the subsystem's
+ * nvme0n1, not the hidden path disk nvme0c0n1 below the controller.
+ */
+START_TEST(bind_refuses_an_nvme_controller_whose_subsystem_disk_is_mounted)
+{
+	static const char *const subsys[][3] = {
+		/* subsystem, its controller, its disk's number */
+		{ "nvme-subsys0", "nvme0", "259:1" },
+		{ "nvme-subsys1", "nvme1", "259:2" },	/* another device's */
+	};
+	char out[4096], rel[256], target[256];
+	unsigned int i;
+
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0c0n1/holders");
+	put(DEVDIR "/nvme/nvme0/nvme0c0n1/dev", "259:9\n");
+	dir("class/nvme-subsystem");
+	for (i = 0; i < 2; i++) {
+		snprintf(rel, sizeof(rel), "devices/virtual/nvme-subsystem/%s/%sn1/holders",
+			 subsys[i][0], subsys[i][1]);
+		dir(rel);
+		snprintf(rel, sizeof(rel), "devices/virtual/nvme-subsystem/%s/%sn1/dev",
+			 subsys[i][0], subsys[i][1]);
+		put(rel, subsys[i][2]);
+		snprintf(rel, sizeof(rel), "devices/virtual/nvme-subsystem/%s/%s",
+			 subsys[i][0], subsys[i][1]);
+		snprintf(target, sizeof(target), "../../../pci0000:00/0000:0%u:00.0/nvme/%s",
+			 3 + i, subsys[i][1]);
+		link_to(rel, target);
+		snprintf(rel, sizeof(rel), "class/nvme-subsystem/%s", subsys[i][0]);
+		snprintf(target, sizeof(target), "../../devices/virtual/nvme-subsystem/%s",
+			 subsys[i][0]);
+		link_to(rel, target);
+	}
+	dir(".host/proc/1");
+	put(".host/proc/1/mountinfo",
+	    "36 25 259:1 / /srv rw - xfs /dev/nvme0n1 rw\n"
+	    "37 25 259:2 / /home rw - xfs /dev/nvme1n1 rw\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is mounted on /srv;");
+	ck_assert_ptr_null(strstr(err, "nvme1n1"));
+	ck_assert_ptr_null(strstr(err, "nvme0c0n1"));
+}
+END_TEST
+
+START_TEST(bind_refuses_a_device_with_swap_on_a_partition)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0n1/nvme0n1p2/holders");
+	put(DEVDIR "/nvme/nvme0/nvme0n1/nvme0n1p2/dev", "259:2\n");
+	dir(".host/proc");
+	put(".host/proc/swaps",
+	    "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+	    "/dev/nvme0n1p2                          partition\t8388604\t\t0\t\t-2\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1p2 is in use as swap;");
+}
+END_TEST
+
+/*
+ * ZFS, nvmet or a raw O_EXCL open hold a disk without holders or a
+ * mount: the disk's node refuses an exclusive open.  This test holds an
+ * idle loop device so (for the one run), and the fake disk's node is
+ * that device's.
+ */
+START_TEST(bind_refuses_a_disk_that_is_open_exclusively)
+{
+	char out[4096], path[600], devno[32];
+	struct stat st;
+	int i, hold = -1;
+
+	for (i = 7; i >= 0 && hold < 0; i--) {
+		snprintf(path, sizeof(path), "/sys/block/loop%d/loop", i);
+		if (!access(path, F_OK))
+			continue;	/* attached: someone's */
+		snprintf(path, sizeof(path), "/dev/loop%d", i);
+		hold = open(path, O_RDONLY | O_EXCL | O_NONBLOCK | O_CLOEXEC);
+	}
+	snprintf(path, sizeof(path), "%s/.host/dev/nvme0n1", root);
+	dir(".host/dev");
+	if (hold < 0 || fstat(hold, &st) ||
+	    mknod(path, S_IFBLK | 0600, st.st_rdev)) {
+		fprintf(stderr, "bind_refuses_a_disk_that_is_open_exclusively: skipped: no idle loop device to hold, or mknod refused\n");
+		if (hold >= 0)
+			close(hold);
+		return;
+	}
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0n1/holders");
+	snprintf(devno, sizeof(devno), "%u:%u\n", major(st.st_rdev),
+		 minor(st.st_rdev));
+	put(DEVDIR "/nvme/nvme0/nvme0n1/dev", devno);
+	i = run(out, sizeof(out), "bind 03:00.0");
+	close(hold);
+	ck_assert_int_eq(i, 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is open exclusively");
+}
+END_TEST
+
+START_TEST(bind_refuses_a_vfio_device_a_process_has_open)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("vfio-pci");
+	link_to(DEVDIR "/iommu_group", "../../../../kernel/iommu_groups/12");
+	dir(".host/proc/99/fd");
+	link_to(".host/proc/99/fd/3", "/dev/vfio/13");
+	put(".host/proc/99/comm", "other\n");
+	dir(".host/proc/4321/fd");
+	link_to(".host/proc/4321/fd/0", "/dev/null");
+	link_to(".host/proc/4321/fd/7", "/dev/vfio/12");
+	put(".host/proc/4321/comm", "qemu-system-x86\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: /dev/vfio/12 is open in process 4321 (qemu-system-x86);");
+	ck_assert_ptr_null(strstr(err, "other"));
 }
 END_TEST
 
@@ -1206,7 +1333,11 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, bind_bdf_without_domain_means_domain_0);
 	tcase_add_test(tc, bind_refuses_a_device_whose_interface_is_up);
 	tcase_add_test(tc, bind_takes_a_device_whose_interface_is_down);
-	tcase_add_test(tc, bind_refuses_a_device_with_a_mounted_disk);
+	tcase_add_test(tc, bind_refuses_a_device_with_a_disk_mounted_in_pid_1s_namespace);
+	tcase_add_test(tc, bind_refuses_an_nvme_controller_whose_subsystem_disk_is_mounted);
+	tcase_add_test(tc, bind_refuses_a_device_with_swap_on_a_partition);
+	tcase_add_test(tc, bind_refuses_a_disk_that_is_open_exclusively);
+	tcase_add_test(tc, bind_refuses_a_vfio_device_a_process_has_open);
 	tcase_add_test(tc, bind_refuses_a_device_with_a_held_disk);
 	tcase_add_test(tc, bind_refuses_a_gpu_driving_a_display);
 	tcase_add_test(tc, bind_force_binds_a_device_in_use_all_the_same);
