@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -26,8 +27,12 @@
 #include "pbctl.h"
 #include "print.h"
 
+/* how long bind and unbind wait for another pbctl's, at most */
+#define LOCK_WAIT_MS	3000
+
 /* a device named on the command line, found through libpci */
 struct dev_ref {
+	int lock;		/* the lock file, -1 when going without */
 	struct pci_access *pacc;
 	struct pci_dev *d;
 	char bdf[PB_BDF_LEN];
@@ -37,23 +42,96 @@ struct dev_ref {
 
 static void dev_driver(struct dev_ref *r, char *out, size_t outsz);
 
-/* 0, or the exit status after a message */
+/*
+ * The lock that makes binds and unbinds take turns (two binds of one
+ * device would each save and restore the other's state): an flock on
+ * /run/lock/pbctl.lock (/run/pbctl.lock without /run/lock), waited for
+ * LOCK_WAIT_MS at most.  Without either directory, or with a lock file
+ * that is not root's own, it goes without (a warning for the latter).
+ * 0 (r->lock set, maybe -1), or the exit status after a message.
+ */
+static int take_lock(struct dev_ref *r)
+{
+	static const char *const paths[] = {
+		"/run/lock/pbctl.lock", "/run/pbctl.lock",
+	};
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned int i;
+	int waited;
+
+	r->lock = -1;
+	for (i = 0; i < 2 && r->lock < 0; i++) {
+		if (host_path(path, "%s", paths[i]))
+			continue;
+		r->lock = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			       0600);
+		if (r->lock < 0 && errno != ENOENT) {
+			err_msg("cannot open %s: %s; going on without the lock",
+				path, strerror(errno));
+			return 0;
+		}
+	}
+	if (r->lock < 0)
+		return 0;	/* no /run/lock, no /run: no other pbctl either */
+	if (fstat(r->lock, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		err_msg("%s is not a file of this user's: going on without the lock",
+			path);
+		close(r->lock);
+		r->lock = -1;
+		return 0;
+	}
+	for (waited = 0; flock(r->lock, LOCK_EX | LOCK_NB); waited += 100) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err_msg("cannot lock %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (waited >= LOCK_WAIT_MS) {
+			err_msg("another pbctl is binding or unbinding a device (it holds %s): try again when it is done",
+				path);
+			goto fail;
+		}
+		usleep(100 * 1000);
+	}
+	return 0;
+fail:
+	close(r->lock);
+	r->lock = -1;
+	return EXIT_RUNTIME;
+}
+
+static void dev_close(struct dev_ref *r)
+{
+	if (r->pacc)
+		pci_cleanup(r->pacc);
+	if (r->lock >= 0)
+		close(r->lock);		/* and the lock with it */
+}
+
+/* 0, or the exit status after a message (then nothing to close) */
 static int dev_open(const struct invocation *in, struct dev_ref *r)
 {
+	int ret;
+
 	if (pb_parse_bdf(in->argv[0], r->bdf)) {
 		err_msg("%s: '%s' is not a PCI address ([[<domain>:]<bus>:]<slot>.<func>, hex, as lspci -s takes it)",
 			in->cmd, in->argv[0]);
 		return EXIT_USAGE;
 	}
+	ret = take_lock(r);
+	if (ret)
+		return ret;
 	r->pacc = pb_pci_open();
 	if (!r->pacc) {
 		err_msg("libpci: %s", pb_pci_error());
+		dev_close(r);
 		return EXIT_RUNTIME;
 	}
 	r->d = pb_pci_find(r->pacc, r->bdf);
 	if (!r->d) {
 		err_msg("no PCI device %s", r->bdf);
-		pci_cleanup(r->pacc);
+		dev_close(r);
 		return EXIT_RUNTIME;
 	}
 	dev_driver(r, r->driver, sizeof(r->driver));
@@ -545,7 +623,7 @@ int cmd_bind(struct pr *p, const struct invocation *in)
 done:
 	pr_binding(p, r.bdf, "peerbridge", r.driver);
 out:
-	pci_cleanup(r.pacc);
+	dev_close(&r);
 	return ret;
 }
 
@@ -580,6 +658,6 @@ int cmd_unbind(struct pr *p, const struct invocation *in)
 	pr_binding(p, r.bdf, now, "peerbridge");
 	ret = 0;
 out:
-	pci_cleanup(r.pacc);
+	dev_close(&r);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -1182,6 +1183,31 @@ START_TEST(bind_probe_failure_without_a_driver_clears_driver_override)
 }
 END_TEST
 
+/* bind and unbind take turns: one waits a few seconds, then gives up */
+START_TEST(bind_gives_up_while_another_pbctl_holds_the_lock)
+{
+	char out[4096], path[600];
+	int fd;
+
+	fake_module();
+	fake_driver(NULL);
+	dir(".host/run/lock");
+	snprintf(path, sizeof(path), "%s/.host/run/lock/pbctl.lock", root);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	close(fd);
+	assert_err("pbctl: another pbctl is binding or unbinding a device (it holds ");
+	/* it touched nothing */
+	ck_assert_str_eq(got(DEVDIR "/driver_override"), "(null)\n");
+	ck_assert_str_eq(got("bus/pci/drivers_probe"), "");
+	/* the lock free again, the same bind goes ahead */
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("peerbridge did not bind");
+}
+END_TEST
+
 START_TEST(unbind_of_unbound_device_exits_1)
 {
 	char out[4096];
@@ -1285,6 +1311,7 @@ Suite *suite_pbctl(void)
 	TCase *tc = tcase_create("pbctl");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);	/* bind waits 3 s for a held lock */
 	tcase_add_test(tc, help_exits_0_and_lists_every_command);
 	tcase_add_test(tc, no_command_exits_2);
 	tcase_add_test(tc, unknown_command_exits_2);
@@ -1346,6 +1373,7 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, bind_probe_failure_restores_driver_override);
 	tcase_add_test(tc, bind_failed_rollback_says_the_device_is_driverless);
 	tcase_add_test(tc, bind_probe_failure_without_a_driver_clears_driver_override);
+	tcase_add_test(tc, bind_gives_up_while_another_pbctl_holds_the_lock);
 	tcase_add_test(tc, unbind_of_unbound_device_exits_1);
 	tcase_add_test(tc, unbind_json_driver_is_null_when_no_driver_takes_it);
 	tcase_add_test(tc, failed_json_command_leaves_stdout_empty);
