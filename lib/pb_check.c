@@ -65,10 +65,14 @@ static int pb_check_name(const char *name, char bdf[PB_BDF_LEN])
 	if (!pb_resolve_pci(name, bdf))
 		return 0;
 	err = errno;
-	pb_set_error_detail(err, "%s: %s", name,
-			    err == ENXIO ? "not a PCI device, so it has no peer-to-peer path to check" :
-			    err == ENODEV ? "no such region, PCI device or device name" :
-			    "not a device name");
+	if (err == EIO)
+		pb_set_error_detail(err, "%s: cannot list the PCI devices: libpci: %s",
+				    name, pb_pci_error());
+	else
+		pb_set_error_detail(err, "%s: %s", name,
+				    err == ENXIO ? "not a PCI device, so it has no peer-to-peer path to check" :
+				    err == ENODEV ? "no such region, PCI device or device name" :
+				    "not a device name");
 	errno = err;
 	return -1;
 }
@@ -93,9 +97,9 @@ PB_EXPORT int pb_check(struct pb_ctx *ctx, const char *exporter,
 	if (pb_ctx_ioctl(ctx, PEERBRIDGE_CHECK, &c))
 		return -1;
 	/* libpci knows a device's IOMMU group (PCI_FILL_IOMMU_GROUP), not its type */
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group/type",
-		 pb_sysfs_root(), m);
 	if (c.iommu != PEERBRIDGE_IOMMU_GROUP ||
+	    pb_path(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group/type",
+		    pb_sysfs_root(), m) ||
 	    pb_read_text(path, iommu_type, sizeof(iommu_type)))
 		iommu_type[0] = '\0';
 	pb_path_from_kernel(&c, iommu_type[0] ? iommu_type : NULL, out);

@@ -10,18 +10,61 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pci/pci.h>
 
 #include "pb_util.h"
 
+int pb_sysfs_root_ok(const char *dir)
+{
+	struct stat st;
+
+	/* lstat: a symlink could be pointed elsewhere by whoever owns it */
+	if (lstat(dir, &st))
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 const char *pb_sysfs_root(void)
 {
 	/* never from the environment of a set-user-ID caller */
 	const char *root = secure_getenv("PEERBRIDGE_SYSFS");
+	int err = errno;
+	bool ok;
 
-	return root && *root ? root : "/sys";
+	/*
+	 * Nor a tree someone else controls: root run with sudo -E would
+	 * write where another user's symlinks lead.  Silently: a library
+	 * does not print; pbctl warns.
+	 */
+	ok = root && *root && !pb_sysfs_root_ok(root);
+	errno = err;
+	return ok ? root : "/sys";
+}
+
+int pb_path(char *buf, size_t bufsz, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, bufsz, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= bufsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 int pb_region_name(const char *in, char *out, size_t outsz)
@@ -68,7 +111,8 @@ int pb_write_text(const char *path, const char *text)
 	ssize_t n;
 	int fd, err;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* sysfs attributes are files: a symlink here is someone's trap */
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = write(fd, text, len);
@@ -87,11 +131,9 @@ int pb_sysfs_region_u64(const char *root, const char *region,
 {
 	char path[PATH_MAX], text[32];
 
-	if (snprintf(path, sizeof(path), "%s/class/pbmem/%s/%s", root, region,
-		     attr) >= (int)sizeof(path)) {
-		errno = ENAMETOOLONG;
+	if (pb_path(path, sizeof(path), "%s/class/pbmem/%s/%s", root, region,
+		    attr))
 		return -1;
-	}
 	if (pb_read_text(path, text, sizeof(text)))
 		return -1;
 	return pb_parse_u64(text, val);
@@ -249,7 +291,16 @@ void pb_format_size(uint64_t bytes, char *buf, size_t bufsz)
 
 /*
  * libpci's error hook must not return (its callers go on as if it had
- * exited): it jumps back to pb_pci_guard(), which fails the call.
+ * exited): it jumps back to pb_pci_guard(), which fails the call.  Every
+ * libpci call of the library's and pbctl's that can report an error goes
+ * through a guard (pb_pci_*); the rest (pci_cleanup(),
+ * pci_get_string_property(), pci_filter_*()) report none.
+ *
+ * Known limits, libpci's own: an error in the middle of a call leaves
+ * what libpci had allocated or opened so far (a directory of the bus
+ * scan, a half-read device) to leak: pci_cleanup() frees only what is
+ * linked in already.  And pci_alloc() running out of memory exits the
+ * process through libpci's default handler, before ours is installed.
  */
 static __thread jmp_buf *pb_pci_jmp;
 static __thread char pb_pci_msg[256];
@@ -261,6 +312,14 @@ static void __attribute__((noreturn)) pb_pci_fatal(char *msg, ...)
 	va_start(ap, msg);
 	vsnprintf(pb_pci_msg, sizeof(pb_pci_msg), msg, ap);
 	va_end(ap);
+	/*
+	 * Returning is no way out: libpci is built trusting the hook not to
+	 * return (pci_read_word() falls into __stack_chk_fail() after it).
+	 * So every call that can report is guarded, and a call that is not
+	 * is a bug of ours: stop here rather than jump through NULL.
+	 */
+	if (!pb_pci_jmp)
+		abort();
 	longjmp(*pb_pci_jmp, 1);
 }
 
@@ -290,25 +349,45 @@ const char *pb_pci_error(void)
 	return pb_pci_msg;
 }
 
+struct pb_pci_start_args {
+	struct pci_access *pacc;
+	const char *sysfs;
+};
+
 static void pb_pci_start(void *arg)
 {
-	pci_init(arg);
-	pci_scan_bus(arg);
+	struct pb_pci_start_args *a = arg;
+
+	/* pci_set_param() allocates: it too may report */
+	pci_set_param(a->pacc, "sysfs.path", (char *)a->sysfs);
+	pci_init(a->pacc);
+	pci_scan_bus(a->pacc);
 }
 
 struct pci_access *pb_pci_open(void)
 {
 	struct pci_access *pacc = pci_alloc();
 	char path[PATH_MAX];
+	struct pb_pci_start_args a = { .pacc = pacc, .sysfs = path };
 
+	if (!pacc) {
+		snprintf(pb_pci_msg, sizeof(pb_pci_msg), "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
 	pacc->error = pb_pci_fatal;
 	pacc->warning = pb_pci_quiet;
 	pacc->debug = pb_pci_quiet;
 	/* sysfs only, so that $PEERBRIDGE_SYSFS holds for libpci too */
 	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-	snprintf(path, sizeof(path), "%s/bus/pci", pb_sysfs_root());
-	pci_set_param(pacc, "sysfs.path", path);
-	if (pb_pci_guard(pb_pci_start, pacc)) {
+	if (pb_path(path, sizeof(path), "%s/bus/pci", pb_sysfs_root())) {
+		snprintf(pb_pci_msg, sizeof(pb_pci_msg),
+			 "the path of bus/pci under $PEERBRIDGE_SYSFS is too long");
+		pci_cleanup(pacc);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (pb_pci_guard(pb_pci_start, &a)) {
 		pci_cleanup(pacc);
 		errno = EIO;
 		return NULL;
@@ -355,6 +434,33 @@ int pb_pci_fill(struct pci_dev *d, unsigned int flags)
 	struct pb_pci_fill_args a = { .d = d, .flags = flags };
 
 	return pb_pci_guard(pb_pci_fill_fn, &a) ? -1 : a.known;
+}
+
+struct pb_pci_cap_args {
+	struct pci_dev *d;
+	int id, offset;
+	bool found;
+	uint16_t val;
+};
+
+static void pb_pci_cap_fn(void *arg)
+{
+	struct pb_pci_cap_args *a = arg;
+	struct pci_cap *cap = pci_find_cap(a->d, a->id, PCI_CAP_EXTENDED);
+
+	a->found = cap;
+	if (cap)
+		a->val = pci_read_word(a->d, cap->addr + a->offset);
+}
+
+int pb_pci_ext_cap_word(struct pci_dev *d, int id, int offset, uint16_t *val)
+{
+	struct pb_pci_cap_args a = { .d = d, .id = id, .offset = offset };
+
+	if (pb_pci_guard(pb_pci_cap_fn, &a))
+		return -1;
+	*val = a.val;
+	return a.found;
 }
 
 struct pb_pci_name_args {
@@ -413,22 +519,26 @@ int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN])
 	}
 	if (!pb_parse_bdf(name, bdf)) {
 		struct pci_access *pacc = pb_pci_open();
-		bool found = pacc && pb_pci_find(pacc, bdf);
+		bool found;
 
-		if (pacc)
-			pci_cleanup(pacc);
+		if (!pacc)
+			return -1;	/* EIO: libpci failed, pb_pci_error() says why */
+		found = pb_pci_find(pacc, bdf);
+		pci_cleanup(pacc);
 		errno = ENODEV;
 		return found ? 0 : -1;
 	}
 	/* class devices (netdevs, RDMA, DMA channels): libpci knows none of them */
 	for (i = 0; i < sizeof(pb_classes) / sizeof(pb_classes[0]); i++) {
-		snprintf(path, sizeof(path), "%s/class/%s/%s", root,
-			 pb_classes[i], name);
+		if (pb_path(path, sizeof(path), "%s/class/%s/%s", root,
+			    pb_classes[i], name))
+			return -1;
 		if (access(path, F_OK))
 			continue;
 		/* the entry exists: its device is PCI, or it has none */
-		snprintf(path, sizeof(path), "%s/class/%s/%s/device", root,
-			 pb_classes[i], name);
+		if (pb_path(path, sizeof(path), "%s/class/%s/%s/device", root,
+			    pb_classes[i], name))
+			return -1;
 		real = realpath(path, NULL);
 		base = real ? strrchr(real, '/') : NULL;
 		if (base && !pb_parse_bdf(base + 1, bdf) &&

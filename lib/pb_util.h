@@ -18,15 +18,31 @@ struct pci_dev;
 #define PB_REGION_NAME_MAX	64
 #define PB_BDF_LEN		13	/* "dddd:bb:dd.f" + NUL */
 
-/* sysfs mount point: $PEERBRIDGE_SYSFS (for tests) or /sys */
+/*
+ * sysfs mount point: $PEERBRIDGE_SYSFS (for tests) when
+ * pb_sysfs_root_ok() takes it, else /sys.  Keeps errno.
+ */
 const char *pb_sysfs_root(void);
+/*
+ * 0 when @dir may stand for sysfs: a directory, not a symlink, owned by
+ * the effective user and writable by no one else; -1 and errno (ENOTDIR,
+ * EPERM or lstat's) otherwise.
+ */
+int pb_sysfs_root_ok(const char *dir);
+
+/*
+ * snprintf() for a path: -1 and ENAMETOOLONG when it does not fit (a
+ * truncated path would name another file).
+ */
+int pb_path(char *buf, size_t bufsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* "/dev/pbmem/X" or "X" -> "X"; rejects empty names and path components */
 int pb_region_name(const char *in, char *out, size_t outsz);
 
 /* Read a small sysfs file into buf, without its trailing newline. */
 int pb_read_text(const char *path, char *buf, size_t bufsz);
-/* Write @text to a (sysfs) file in one write. */
+/* Write @text to a (sysfs) file in one write; not through a symlink (ELOOP). */
 int pb_write_text(const char *path, const char *text);
 int pb_sysfs_region_u64(const char *root, const char *region,
 			const char *attr, uint64_t *val);
@@ -53,13 +69,22 @@ int pb_parse_bdf(const char *s, char out[PB_BDF_LEN]);
  * libpci over $PEERBRIDGE_SYSFS/bus/pci (sysfs access only), the bus
  * scanned.  libpci's error hook exits; here it makes the call fail
  * instead (-1 or NULL, errno EIO, pb_pci_error() says what libpci said),
- * and its warnings are dropped.  Free with pci_cleanup().
+ * and its warnings are dropped.  Call libpci through these functions
+ * only (pci_cleanup(), pci_get_string_property() and the fields aside):
+ * a libpci error outside them has nowhere to go.  Free with
+ * pci_cleanup().
  */
 struct pci_access *pb_pci_open(void);
 /* the device at canonical @bdf; NULL and ENODEV if there is none */
 struct pci_dev *pb_pci_find(struct pci_access *pacc, const char *bdf);
 /* pci_fill_info() without the exit: the fields libpci knows, or -1 */
 int pb_pci_fill(struct pci_dev *d, unsigned int flags);
+/*
+ * The 16-bit word at @offset in @d's extended capability @id (fill
+ * PCI_FILL_EXT_CAPS first): 1 and *@val, 0 when @d has no such
+ * capability, or -1.
+ */
+int pb_pci_ext_cap_word(struct pci_dev *d, int id, int offset, uint16_t *val);
 /* a device's canonical "dddd:bb:dd.f" */
 void pb_pci_bdf(const struct pci_dev *d, char bdf[PB_BDF_LEN]);
 /*
@@ -74,7 +99,8 @@ const char *pb_pci_error(void);
 /*
  * A region, a BDF or a device class entry's name ("mlx5_0", "dma0chan0",
  * "card0", "nvme0", a netdev) -> its PCI device, canonical.  ENODEV: no
- * such device; ENXIO: it exists but is not a PCI device.
+ * such device; ENXIO: it exists but is not a PCI device; EIO: libpci
+ * could not list the devices (pb_pci_error() says why).
  */
 int pb_resolve_pci(const char *name, char bdf[PB_BDF_LEN]);
 

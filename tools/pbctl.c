@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,20 +92,63 @@ int size_arg(const struct invocation *in, const char *what, const char *text,
 	return -1;
 }
 
-int sysfs_path(char *buf, const char *fmt, ...)
+/*
+ * @dir@sep, then @fmt, into @buf (PATH_MAX); -1 and ENAMETOOLONG when it
+ * does not fit.  A @dir of PATH_MAX or more leaves no room: never size
+ * PATH_MAX - n.
+ */
+static int path_vjoin(char *buf, const char *dir, const char *sep,
+		      const char *fmt, va_list ap)
 {
-	va_list ap;
-	int n;
+	int n, m;
 
-	n = snprintf(buf, PATH_MAX, "%s/", pb_sysfs_root());
-	va_start(ap, fmt);
-	n += vsnprintf(buf + n, PATH_MAX - n, fmt, ap);
-	va_end(ap);
-	if (n >= PATH_MAX) {
+	n = snprintf(buf, PATH_MAX, "%s%s", dir, sep);
+	if (n < 0 || n >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	m = vsnprintf(buf + n, PATH_MAX - n, fmt, ap);
+	if (m < 0 || m >= PATH_MAX - n) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return 0;
+}
+
+int sysfs_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = path_vjoin(buf, pb_sysfs_root(), "/", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* a fake sysfs tree in effect: $PEERBRIDGE_SYSFS, and not /sys itself */
+static bool fake_sysfs(void)
+{
+	const char *root = pb_sysfs_root();
+	struct stat a, b;
+
+	if (!strcmp(root, "/sys"))
+		return false;
+	return stat(root, &a) || stat("/sys", &b) || a.st_dev != b.st_dev ||
+	       a.st_ino != b.st_ino;
+}
+
+int host_path(char *buf, const char *fmt, ...)
+{
+	bool fake = fake_sysfs();
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = path_vjoin(buf, fake ? pb_sysfs_root() : "",
+			 fake ? "/.host" : "", fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 /*
@@ -140,8 +184,11 @@ int scan_regions(struct dirent ***ents)
 	char path[PATH_MAX];
 	int n;
 
-	if (sysfs_path(path, "class/pbmem"))
+	if (sysfs_path(path, "class/pbmem")) {
+		err_msg("cannot name class/pbmem under $PEERBRIDGE_SYSFS: %s",
+			strerror(errno));
 		return -1;
+	}
 	n = scandir(path, ents, region_filter, alphasort);
 	if (n >= 0)
 		return n;
@@ -699,6 +746,18 @@ static int show_version(struct pr *p)
 	return 0;
 }
 
+/* a $PEERBRIDGE_SYSFS that pb_sysfs_root() ignores: say so, once */
+static void warn_sysfs_env(void)
+{
+	const char *env = secure_getenv("PEERBRIDGE_SYSFS");
+
+	if (env && *env && pb_sysfs_root_ok(env))
+		err_msg("ignoring $PEERBRIDGE_SYSFS: %s; using /sys",
+			errno == EPERM ?
+			"not a directory of yours that only you can write" :
+			strerror(errno));
+}
+
 /* the command: the first operand, which is the first word not an option */
 static const char *find_cmd_name(int argc, char **argv)
 {
@@ -814,6 +873,7 @@ int main(int argc, char **argv)
 	while (optind < argc)	/* after "--" */
 		ops[nops++] = argv[optind++];
 
+	warn_sysfs_env();
 	pr_init(&p, stdout, json);
 	in.cmd = name;
 	in.argc = nops - 1;

@@ -43,6 +43,15 @@ int size_arg(const struct invocation *in, const char *what, const char *text,
 int sysfs_path(char *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
+ * A path of the host's outside sysfs ("/proc/swaps", "/dev/%s") into @buf
+ * (PATH_MAX); -1 if too long.  Under a fake sysfs tree ($PEERBRIDGE_SYSFS
+ * in effect) it is the same path under $PEERBRIDGE_SYSFS/.host, so that
+ * a test fakes the processes, mounts and device nodes too and never sees
+ * the host's.
+ */
+int host_path(char *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
  * The regions under /sys/class/pbmem, sorted (free with free_regions());
  * -1 after a message, which says so when peerbridge.ko is not loaded.
  */

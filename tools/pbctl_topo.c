@@ -889,17 +889,18 @@ static void doctor_acs(struct doctor *dr, struct tdevs *t)
 			continue;
 		seen++;
 		for (b = t->d[i].pdev->parent; b; b = b->parent) {
-			struct pci_cap *cap;
-			u16 ctrl;
+			uint16_t ctrl;
+			int has;
 
 			if (pb_pci_fill(b, PCI_FILL_EXT_CAPS |
 					   PCI_FILL_PARENT) < 0)
 				break;
-			cap = pci_find_cap(b, PCI_EXT_CAP_ID_ACS,
-					   PCI_CAP_EXTENDED);
-			if (!cap)
+			has = pb_pci_ext_cap_word(b, PCI_EXT_CAP_ID_ACS,
+						  PCI_ACS_CTRL, &ctrl);
+			if (has < 0)
+				break;
+			if (!has)
 				continue;
-			ctrl = pci_read_word(b, cap->addr + PCI_ACS_CTRL);
 			pb_pci_bdf(b, bdf);
 			if (!(ctrl & PB_ACS_REDIRECT) || strstr(list, bdf))
 				continue;

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,8 +174,11 @@ static int run(char *out, size_t outsz, const char *args)
 	FILE *f;
 	int st;
 
-	/* build/pbctl has no RUNPATH: it finds build/lib by LD_LIBRARY_PATH */
-	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/lib %s/pbctl %s 2>%s/.stderr",
+	/*
+	 * build/pbctl has no RUNPATH: it finds build/lib by LD_LIBRARY_PATH.
+	 * A pbctl stuck on a FIFO the fake kernel never opens is killed.
+	 */
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/lib timeout -s KILL 10 %s/pbctl %s 2>%s/.stderr",
 		 PB_BUILD_DIR, PB_BUILD_DIR, args, root);
 	f = popen(cmd, "r");
 	ck_assert(f);
@@ -199,11 +204,13 @@ static int run(char *out, size_t outsz, const char *args)
  * One write the kernel takes: the FIFO pbctl writes, and where the
  * device's driver link points just before (NULL: unchanged, "": none).
  * pbctl cannot finish opening the FIFO before then, so it sees the link
- * change exactly between its previous write and this one.
+ * change exactly between its previous write and this one.  With @reply,
+ * pbctl reads the FIFO instead and gets @reply (not logged).
  */
 struct kstep {
 	const char *fifo;
 	const char *driver;
+	const char *reply;
 };
 
 static pid_t kernel_pid;
@@ -226,6 +233,7 @@ static void kernel_start(const struct kstep *steps, unsigned int n)
 	ck_assert_int_ge(kernel_pid, 0);
 	if (kernel_pid)
 		return;
+	alarm(10);	/* never outlive a test that timed out */
 	snprintf(path, sizeof(path), "%s/.klog", root);
 	log = fopen(path, "w");
 	for (i = 0; log && i < n; i++) {
@@ -241,6 +249,14 @@ static void kernel_start(const struct kstep *steps, unsigned int n)
 				break;
 		}
 		snprintf(path, sizeof(path), "%s/%s", root, steps[i].fifo);
+		if (steps[i].reply) {
+			fd = open(path, O_WRONLY);
+			len = strlen(steps[i].reply);
+			if (fd < 0 || write(fd, steps[i].reply, len) != len)
+				break;
+			close(fd);
+			continue;
+		}
 		fd = open(path, O_RDONLY);
 		len = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
 		if (len < 0)
@@ -564,6 +580,60 @@ START_TEST(list_without_module_exits_1_and_says_not_loaded)
 }
 END_TEST
 
+/* a root longer than any path: refused by name, not written past a buffer */
+START_TEST(list_with_a_sysfs_root_longer_than_path_max_exits_1)
+{
+	char out[4096], *longroot = malloc(5001);
+
+	ck_assert(longroot);
+	memset(longroot, 'x', 5000);
+	longroot[0] = '/';
+	longroot[5000] = '\0';
+	setenv("PEERBRIDGE_SYSFS", longroot, 1);
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 1);
+	setenv("PEERBRIDGE_SYSFS", root, 1);
+	assert_err("File name too long");
+	ck_assert_str_eq(out, "");
+	free(longroot);
+}
+END_TEST
+
+/* root (sudo -E) must not take a tree others can change for sysfs */
+START_TEST(world_writable_sysfs_root_is_ignored_with_a_warning)
+{
+	char out[4096];
+
+	fake_module();
+	fake_region("0000:03:00.0-bar2", DEV, "2\n", "67108864\n", true);
+	ck_assert_int_eq(chmod(root, 0777), 0);
+	/* the host's /sys has no peerbridge: the module runs in VMs only */
+	ck_assert_int_eq(run(out, sizeof(out), "list"), 1);
+	chmod(root, 0700);
+	assert_err("pbctl: ignoring $PEERBRIDGE_SYSFS: not a directory of yours that only you can write; using /sys\n");
+	assert_err("peerbridge.ko is not loaded");
+	ck_assert_ptr_null(strstr(out, "bar2"));
+}
+END_TEST
+
+START_TEST(bind_does_not_write_through_a_symlinked_attribute)
+{
+	char out[4096], outside[600];
+	FILE *f;
+
+	fake_module();
+	fake_driver(NULL);
+	/* a file outside the tree, which driver_override leads to */
+	snprintf(outside, sizeof(outside), "%s.outside", root);
+	f = fopen(outside, "w");
+	ck_assert(f && fputs("(null)\n", f) >= 0 && !fclose(f));
+	link_to(DEVDIR "/driver_override", outside);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0: cannot set driver_override: Too many levels of symbolic links");
+	ck_assert_str_eq(got(DEVDIR "/driver_override"), "(null)\n");
+	unlink(outside);
+}
+END_TEST
+
 START_TEST(list_with_module_and_no_regions_says_so_and_exits_0)
 {
 	char out[4096];
@@ -810,21 +880,147 @@ START_TEST(bind_takes_a_device_whose_interface_is_down)
 }
 END_TEST
 
-START_TEST(bind_refuses_a_device_with_a_mounted_disk)
+/* PID 1's mounts: those of the host, also from a container */
+START_TEST(bind_refuses_a_device_with_a_disk_mounted_in_pid_1s_namespace)
 {
-	char out[4096], line[4096], devno[32];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char out[4096];
 
-	/* the disk has the number of whatever this test's / is mounted from */
-	ck_assert(f && fgets(line, sizeof(line), f));
-	fclose(f);
-	ck_assert_int_eq(sscanf(line, "%*d %*d %31s", devno), 1);
 	fake_module();
 	fake_driver("nvme");
 	dir(DEVDIR "/nvme/nvme0/nvme0n1/holders");
-	put(DEVDIR "/nvme/nvme0/nvme0n1/dev", devno);
+	put(DEVDIR "/nvme/nvme0/nvme0n1/dev", "259:0\n");
+	dir(".host/proc/1");
+	put(".host/proc/1/mountinfo",
+	    "36 25 259:0 / /data rw,relatime shared:1 - ext4 /dev/nvme0n1 rw\n");
+	dir(".host/proc/self");
+	put(".host/proc/self/mountinfo", "");
 	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
-	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is mounted on ");
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is mounted on /data;");
+}
+END_TEST
+
+/*
+ * Native NVMe multipath: the disk people mount is the subsystem's
+ * nvme0n1, not the hidden path disk nvme0c0n1 below the controller.
+ */
+START_TEST(bind_refuses_an_nvme_controller_whose_subsystem_disk_is_mounted)
+{
+	static const char *const subsys[][3] = {
+		/* subsystem, its controller, its disk's number */
+		{ "nvme-subsys0", "nvme0", "259:1" },
+		{ "nvme-subsys1", "nvme1", "259:2" },	/* another device's */
+	};
+	char out[4096], rel[256], target[256];
+	unsigned int i;
+
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0c0n1/holders");
+	put(DEVDIR "/nvme/nvme0/nvme0c0n1/dev", "259:9\n");
+	dir("class/nvme-subsystem");
+	for (i = 0; i < 2; i++) {
+		snprintf(rel, sizeof(rel), "devices/virtual/nvme-subsystem/%s/%sn1/holders",
+			 subsys[i][0], subsys[i][1]);
+		dir(rel);
+		snprintf(rel, sizeof(rel), "devices/virtual/nvme-subsystem/%s/%sn1/dev",
+			 subsys[i][0], subsys[i][1]);
+		put(rel, subsys[i][2]);
+		snprintf(rel, sizeof(rel), "devices/virtual/nvme-subsystem/%s/%s",
+			 subsys[i][0], subsys[i][1]);
+		snprintf(target, sizeof(target), "../../../pci0000:00/0000:0%u:00.0/nvme/%s",
+			 3 + i, subsys[i][1]);
+		link_to(rel, target);
+		snprintf(rel, sizeof(rel), "class/nvme-subsystem/%s", subsys[i][0]);
+		snprintf(target, sizeof(target), "../../devices/virtual/nvme-subsystem/%s",
+			 subsys[i][0]);
+		link_to(rel, target);
+	}
+	dir(".host/proc/1");
+	put(".host/proc/1/mountinfo",
+	    "36 25 259:1 / /srv rw - xfs /dev/nvme0n1 rw\n"
+	    "37 25 259:2 / /home rw - xfs /dev/nvme1n1 rw\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is mounted on /srv;");
+	ck_assert_ptr_null(strstr(err, "nvme1n1"));
+	ck_assert_ptr_null(strstr(err, "nvme0c0n1"));
+}
+END_TEST
+
+START_TEST(bind_refuses_a_device_with_swap_on_a_partition)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0n1/nvme0n1p2/holders");
+	put(DEVDIR "/nvme/nvme0/nvme0n1/nvme0n1p2/dev", "259:2\n");
+	dir(".host/proc");
+	put(".host/proc/swaps",
+	    "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+	    "/dev/nvme0n1p2                          partition\t8388604\t\t0\t\t-2\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1p2 is in use as swap;");
+}
+END_TEST
+
+/*
+ * ZFS, nvmet or a raw O_EXCL open hold a disk without holders or a
+ * mount: the disk's node refuses an exclusive open.  This test holds an
+ * idle loop device so (for the one run), and the fake disk's node is
+ * that device's.
+ */
+START_TEST(bind_refuses_a_disk_that_is_open_exclusively)
+{
+	char out[4096], path[600], devno[32];
+	struct stat st;
+	int i, hold = -1;
+
+	for (i = 7; i >= 0 && hold < 0; i--) {
+		snprintf(path, sizeof(path), "/sys/block/loop%d/loop", i);
+		if (!access(path, F_OK))
+			continue;	/* attached: someone's */
+		snprintf(path, sizeof(path), "/dev/loop%d", i);
+		hold = open(path, O_RDONLY | O_EXCL | O_NONBLOCK | O_CLOEXEC);
+	}
+	snprintf(path, sizeof(path), "%s/.host/dev/nvme0n1", root);
+	dir(".host/dev");
+	if (hold < 0 || fstat(hold, &st) ||
+	    mknod(path, S_IFBLK | 0600, st.st_rdev)) {
+		fprintf(stderr, "bind_refuses_a_disk_that_is_open_exclusively: skipped: no idle loop device to hold, or mknod refused\n");
+		if (hold >= 0)
+			close(hold);
+		return;
+	}
+	fake_module();
+	fake_driver("nvme");
+	dir(DEVDIR "/nvme/nvme0/nvme0n1/holders");
+	snprintf(devno, sizeof(devno), "%u:%u\n", major(st.st_rdev),
+		 minor(st.st_rdev));
+	put(DEVDIR "/nvme/nvme0/nvme0n1/dev", devno);
+	i = run(out, sizeof(out), "bind 03:00.0");
+	close(hold);
+	ck_assert_int_eq(i, 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: block device nvme0n1 is open exclusively");
+}
+END_TEST
+
+START_TEST(bind_refuses_a_vfio_device_a_process_has_open)
+{
+	char out[4096];
+
+	fake_module();
+	fake_driver("vfio-pci");
+	link_to(DEVDIR "/iommu_group", "../../../../kernel/iommu_groups/12");
+	dir(".host/proc/99/fd");
+	link_to(".host/proc/99/fd/3", "/dev/vfio/13");
+	put(".host/proc/99/comm", "other\n");
+	dir(".host/proc/4321/fd");
+	link_to(".host/proc/4321/fd/0", "/dev/null");
+	link_to(".host/proc/4321/fd/7", "/dev/vfio/12");
+	put(".host/proc/4321/comm", "qemu-system-x86\n");
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: 0000:03:00.0 is in use: /dev/vfio/12 is open in process 4321 (qemu-system-x86);");
+	ck_assert_ptr_null(strstr(err, "other"));
 }
 END_TEST
 
@@ -875,15 +1071,16 @@ END_TEST
 START_TEST(bind_moves_a_device_from_its_driver_to_peerbridge)
 {
 	static const struct kstep steps[] = {
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/unbind", NULL },
-		{ "bus/pci/drivers_probe", "peerbridge" },
+		{ DEVDIR "/driver_override", NULL, "(null)\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "peerbridge", NULL },
 	};
 	char out[4096];
 
 	fake_module();
 	fake_driver("nvme");
-	kernel_start(steps, 3);
+	kernel_start(steps, 4);
 	ck_assert_int_eq(run(out, sizeof(out), "-j bind 03:00.0"), 0);
 	ck_assert_str_eq(kernel_stop(),
 			 DEVDIR "/driver_override=peerbridge\n"
@@ -897,17 +1094,18 @@ END_TEST
 START_TEST(bind_probe_failure_rolls_back_driver)
 {
 	static const struct kstep steps[] = {
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/unbind", NULL },
-		{ "bus/pci/drivers_probe", "" },	/* unbound, not probed */
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/bind", "nvme" },
+		{ DEVDIR "/driver_override", NULL, "(null)\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "", NULL },	/* unbound, not probed */
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/bind", "nvme", NULL },
 	};
 	char out[4096];
 
 	fake_module();
 	fake_driver("nvme");
-	kernel_start(steps, 5);
+	kernel_start(steps, 6);
 	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
 	ck_assert_str_eq(kernel_stop(),
 			 DEVDIR "/driver_override=peerbridge\n"
@@ -922,23 +1120,53 @@ START_TEST(bind_probe_failure_rolls_back_driver)
 }
 END_TEST
 
+/* what driver_override said before comes back, and so does its driver */
+START_TEST(bind_probe_failure_restores_driver_override)
+{
+	static const struct kstep steps[] = {
+		{ DEVDIR "/driver_override", NULL, "vfio-pci\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/vfio-pci/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "", NULL },	/* unbound, not probed */
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/vfio-pci/bind", "vfio-pci", NULL },
+	};
+	char out[4096];
+
+	fake_module();
+	fake_driver("vfio-pci");
+	kernel_start(steps, 6);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	ck_assert_str_eq(kernel_stop(),
+			 DEVDIR "/driver_override=peerbridge\n"
+			 "bus/pci/drivers/vfio-pci/unbind=" DEV "\n"
+			 "bus/pci/drivers_probe=" DEV "\n"
+			 DEVDIR "/driver_override=vfio-pci\n"
+			 "bus/pci/drivers/vfio-pci/bind=" DEV "\n");
+	ck_assert_str_eq(err,
+		"pbctl: 0000:03:00.0: peerbridge did not bind (driver now: none); see dmesg\n"
+		"pbctl: 0000:03:00.0: rolled back: driver_override restored to vfio-pci, bound to vfio-pci again\n");
+}
+END_TEST
+
 START_TEST(bind_failed_rollback_says_the_device_is_driverless)
 {
 	static const struct kstep steps[] = {
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/unbind", NULL },
-		{ "bus/pci/drivers_probe", "" },
-		{ DEVDIR "/driver_override", NULL },
-		{ "bus/pci/drivers/nvme/bind", NULL },	/* nvme's probe fails */
+		{ DEVDIR "/driver_override", NULL, "(null)\n" },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/unbind", NULL, NULL },
+		{ "bus/pci/drivers_probe", "", NULL },
+		{ DEVDIR "/driver_override", NULL, NULL },
+		{ "bus/pci/drivers/nvme/bind", NULL, NULL },	/* nvme's probe fails */
 	};
 	char out[4096];
 
 	fake_module();
 	fake_driver("nvme");
-	kernel_start(steps, 5);
+	kernel_start(steps, 6);
 	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
 	kernel_stop();
-	assert_err("pbctl: 0000:03:00.0: rollback failed: nvme did not take it back (no error; driver now: none); driver_override is cleared\n");
+	assert_err("pbctl: 0000:03:00.0: rollback failed: nvme did not take it back (no error; driver now: none); driver_override cleared\n");
 }
 END_TEST
 
@@ -955,6 +1183,31 @@ START_TEST(bind_probe_failure_without_a_driver_clears_driver_override)
 }
 END_TEST
 
+/* bind and unbind take turns: one waits a few seconds, then gives up */
+START_TEST(bind_gives_up_while_another_pbctl_holds_the_lock)
+{
+	char out[4096], path[600];
+	int fd;
+
+	fake_module();
+	fake_driver(NULL);
+	dir(".host/run/lock");
+	snprintf(path, sizeof(path), "%s/.host/run/lock/pbctl.lock", root);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	close(fd);
+	assert_err("pbctl: another pbctl is binding or unbinding a device (it holds ");
+	/* it touched nothing */
+	ck_assert_str_eq(got(DEVDIR "/driver_override"), "(null)\n");
+	ck_assert_str_eq(got("bus/pci/drivers_probe"), "");
+	/* the lock free again, the same bind goes ahead */
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("peerbridge did not bind");
+}
+END_TEST
+
 START_TEST(unbind_of_unbound_device_exits_1)
 {
 	char out[4096];
@@ -967,9 +1220,9 @@ END_TEST
 START_TEST(unbind_json_driver_is_null_when_no_driver_takes_it)
 {
 	static const struct kstep steps[] = {
-		{ "bus/pci/drivers/peerbridge/unbind", NULL },
-		{ DEVDIR "/driver_override", "" },
-		{ "bus/pci/drivers_probe", NULL },
+		{ "bus/pci/drivers/peerbridge/unbind", NULL, NULL },
+		{ DEVDIR "/driver_override", "", NULL },
+		{ "bus/pci/drivers_probe", NULL, NULL },
 	};
 	char out[4096];
 
@@ -989,6 +1242,39 @@ START_TEST(failed_json_command_leaves_stdout_empty)
 
 	ck_assert_int_eq(run(out, sizeof(out), "-j bind 04:00.0"), 1);
 	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* ---- libpci failing -------------------------------------------------------- */
+
+/* an entry libpci's sysfs scan cannot parse makes it report an error */
+static void fake_bad_pci_entry(void)
+{
+	dir("bus/pci/devices/garbage");
+}
+
+START_TEST(resolve_says_eio_not_enodev_when_libpci_fails)
+{
+	char bdf[PB_BDF_LEN];
+
+	fake_bad_pci_entry();
+	ck_assert_int_eq(pb_resolve_pci("03:00.0", bdf), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_msg(strstr(pb_pci_error(), "garbage"), "%s", pb_pci_error());
+}
+END_TEST
+
+START_TEST(bind_and_doctor_say_libpci_failed_and_exit_1)
+{
+	char out[16384];
+
+	fake_module();
+	fake_driver("nvme");
+	fake_bad_pci_entry();
+	ck_assert_int_eq(run(out, sizeof(out), "bind 03:00.0"), 1);
+	assert_err("pbctl: libpci: sysfs_scan: Couldn't parse entry name garbage");
+	ck_assert_int_eq(run(out, sizeof(out), "-j doctor"), 1);
+	assert_err("pbctl: libpci: sysfs_scan: Couldn't parse entry name garbage: no PCI devices by class, no names");
 }
 END_TEST
 
@@ -1025,6 +1311,7 @@ Suite *suite_pbctl(void)
 	TCase *tc = tcase_create("pbctl");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);	/* bind waits 3 s for a held lock */
 	tcase_add_test(tc, help_exits_0_and_lists_every_command);
 	tcase_add_test(tc, no_command_exits_2);
 	tcase_add_test(tc, unknown_command_exits_2);
@@ -1053,6 +1340,9 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, check_missing_importer_exits_2);
 	tcase_add_test(tc, check_and_topo_without_module_are_runtime_exit_1);
 	tcase_add_test(tc, list_without_module_exits_1_and_says_not_loaded);
+	tcase_add_test(tc, list_with_a_sysfs_root_longer_than_path_max_exits_1);
+	tcase_add_test(tc, world_writable_sysfs_root_is_ignored_with_a_warning);
+	tcase_add_test(tc, bind_does_not_write_through_a_symlinked_attribute);
 	tcase_add_test(tc, list_with_module_and_no_regions_says_so_and_exits_0);
 	tcase_add_test(tc, list_text_shows_regions_sorted_with_human_sizes);
 	tcase_add_test(tc, list_json_carries_exact_bytes_and_pci_identity);
@@ -1070,17 +1360,25 @@ Suite *suite_pbctl(void)
 	tcase_add_test(tc, bind_bdf_without_domain_means_domain_0);
 	tcase_add_test(tc, bind_refuses_a_device_whose_interface_is_up);
 	tcase_add_test(tc, bind_takes_a_device_whose_interface_is_down);
-	tcase_add_test(tc, bind_refuses_a_device_with_a_mounted_disk);
+	tcase_add_test(tc, bind_refuses_a_device_with_a_disk_mounted_in_pid_1s_namespace);
+	tcase_add_test(tc, bind_refuses_an_nvme_controller_whose_subsystem_disk_is_mounted);
+	tcase_add_test(tc, bind_refuses_a_device_with_swap_on_a_partition);
+	tcase_add_test(tc, bind_refuses_a_disk_that_is_open_exclusively);
+	tcase_add_test(tc, bind_refuses_a_vfio_device_a_process_has_open);
 	tcase_add_test(tc, bind_refuses_a_device_with_a_held_disk);
 	tcase_add_test(tc, bind_refuses_a_gpu_driving_a_display);
 	tcase_add_test(tc, bind_force_binds_a_device_in_use_all_the_same);
 	tcase_add_test(tc, bind_moves_a_device_from_its_driver_to_peerbridge);
 	tcase_add_test(tc, bind_probe_failure_rolls_back_driver);
+	tcase_add_test(tc, bind_probe_failure_restores_driver_override);
 	tcase_add_test(tc, bind_failed_rollback_says_the_device_is_driverless);
 	tcase_add_test(tc, bind_probe_failure_without_a_driver_clears_driver_override);
+	tcase_add_test(tc, bind_gives_up_while_another_pbctl_holds_the_lock);
 	tcase_add_test(tc, unbind_of_unbound_device_exits_1);
 	tcase_add_test(tc, unbind_json_driver_is_null_when_no_driver_takes_it);
 	tcase_add_test(tc, failed_json_command_leaves_stdout_empty);
+	tcase_add_test(tc, resolve_says_eio_not_enodev_when_libpci_fails);
+	tcase_add_test(tc, bind_and_doctor_say_libpci_failed_and_exit_1);
 	tcase_add_test(tc, doctor_without_module_fails_that_check_and_runs_every_other);
 	suite_add_tcase(s, tc);
 	return s;
